@@ -1,0 +1,54 @@
+package trainer
+
+// Batch is a set of samples: X holds Len()*784 pixels in [0,1] (row-major
+// 28x28, channels_last with one channel), Y the class labels 0..9.
+type Batch struct {
+	X []float32
+	Y []uint8
+}
+
+// Len is the number of samples.
+func (b Batch) Len() int { return len(b.Y) }
+
+// Slice returns samples [i, j) without copying.
+func (b Batch) Slice(i, j int) Batch {
+	return Batch{X: b.X[i*ImagePixels : j*ImagePixels], Y: b.Y[i:j]}
+}
+
+// Result is what a replica reports for a shard.
+type Result struct {
+	LossSum float64 // sum over the shard of Keras's clipped cross-entropy
+	Correct int     // samples whose arg-max prediction equals the label
+}
+
+// Replica is one copy of the model on one device. The strategy owns the one
+// true copy of the parameters and passes it on every call; a replica reads it
+// (or copies it to its device) and never writes it.
+//
+// Loss per sample is Keras's: p = softmax(logits) clipped to [1e-7, 1-1e-7],
+// loss = -log(p[label]). Gradients are of the SUM of per-sample losses over the
+// shard (not the mean), in the layouts of Params; the strategy scales them.
+type Replica interface {
+	// Gradients overwrites grads with d(sum of losses)/d(params) on the shard.
+	Gradients(p *Params, b Batch, grads *Params) (Result, error)
+	// Evaluate runs the forward pass only.
+	Evaluate(p *Params, b Batch) (Result, error)
+	// Close releases the replica's resources.
+	Close() error
+}
+
+// ReplicaConfig tells an engine how to build a replica.
+type ReplicaConfig struct {
+	Threads   int // intra-op goroutines (CPU engines); >= 1
+	MaxBatch  int // the largest shard Gradients or Evaluate will be given
+	Device    string
+	DeviceIdx int
+}
+
+// Engine builds replicas of the reference model on one kind of device.
+type Engine interface {
+	Name() string
+	// Devices lists the device kinds this build of the engine can use ("cpu", "gpu").
+	Devices() []string
+	NewReplica(cfg ReplicaConfig) (Replica, error)
+}

@@ -1,0 +1,268 @@
+package trainer
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Config describes how to train: which engine, how many replicas of how many
+// threads, and how gradients are reduced.
+//
+// One replica is the `single` strategy; R > 1 is `mirrored`: the global batch
+// is split evenly, each replica computes the gradient of its shard, the
+// gradients are all-reduced in a fixed order into the mean over the global
+// batch, one Adam step updates the one parameter copy, and every replica
+// reads that copy on the next step.
+type Config struct {
+	Engine      Engine
+	Device      string // device kind: "cpu" or "gpu"
+	DeviceIDs   []int  // one per replica when the devices are a list; else nil
+	Replicas    int    // R >= 1
+	Threads     int    // intra-op threads per replica, >= 1
+	GlobalBatch int
+	// Canonical selects the reduction whose result does not depend on R: the
+	// gradient is always the sum of the same micro-shards of MicroShard
+	// samples, combined in the same binary tree, whoever computed them.
+	Canonical  bool
+	MicroShard int
+	Adam       AdamConfig
+	EvalChunk  int // test images per Evaluate call; default 500
+}
+
+// StepTimes splits one step's wall time into its phases.
+type StepTimes struct {
+	Compute   time.Duration // slowest replica's forward+backward
+	AllReduce time.Duration // combining replica gradients into the mean
+	Optimizer time.Duration // the Adam update
+}
+
+// Add accumulates o into s.
+func (s *StepTimes) Add(o StepTimes) {
+	s.Compute += o.Compute
+	s.AllReduce += o.AllReduce
+	s.Optimizer += o.Optimizer
+}
+
+// Trainer owns the parameters, the optimizer and the replicas.
+type Trainer struct {
+	cfg      Config
+	params   *Params
+	opt      *Adam
+	replicas []Replica
+	// grads holds one gradient buffer per unit of work: per replica in fast
+	// mode, per micro-shard in canonical mode. grads[0] ends up as the mean.
+	grads   []*Params
+	results []Result
+	errs    []error
+	workers int
+}
+
+// Validate checks the configuration's arithmetic: the batch must split evenly.
+func (c *Config) Validate() error {
+	switch {
+	case c.Engine == nil:
+		return errors.New("no engine")
+	case c.Replicas < 1:
+		return fmt.Errorf("replicas = %d, want >= 1", c.Replicas)
+	case c.Threads < 1:
+		return fmt.Errorf("threads = %d, want >= 1", c.Threads)
+	case c.GlobalBatch < 1 || c.GlobalBatch%c.Replicas != 0:
+		return fmt.Errorf("global batch %d is not divisible by %d replicas", c.GlobalBatch, c.Replicas)
+	}
+	if c.Canonical {
+		if c.MicroShard < 1 || c.GlobalBatch%c.MicroShard != 0 {
+			return fmt.Errorf("global batch %d is not divisible into micro-shards of %d", c.GlobalBatch, c.MicroShard)
+		}
+		if n := c.GlobalBatch / c.MicroShard; n%c.Replicas != 0 {
+			return fmt.Errorf("%d micro-shards cannot be split evenly over %d replicas", n, c.Replicas)
+		}
+	}
+	return nil
+}
+
+// NewTrainer builds R replicas and starts from a copy of init.
+func NewTrainer(cfg Config, init *Params) (*Trainer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.EvalChunk <= 0 {
+		cfg.EvalChunk = 500
+	}
+	shard := cfg.GlobalBatch / cfg.Replicas
+	units := cfg.Replicas
+	if cfg.Canonical {
+		shard = cfg.MicroShard
+		units = cfg.GlobalBatch / cfg.MicroShard
+	}
+	t := &Trainer{
+		cfg: cfg, params: init.Clone(), opt: NewAdam(cfg.Adam),
+		results: make([]Result, units), errs: make([]error, cfg.Replicas),
+		workers: cfg.Replicas * cfg.Threads,
+	}
+	for range units {
+		t.grads = append(t.grads, NewParams())
+	}
+	for r := range cfg.Replicas {
+		rc := ReplicaConfig{Threads: cfg.Threads, MaxBatch: max(shard, cfg.EvalChunk), Device: cfg.Device, DeviceIdx: r}
+		if cfg.DeviceIDs != nil {
+			rc.DeviceIdx = cfg.DeviceIDs[r]
+		}
+		rep, err := cfg.Engine.NewReplica(rc)
+		if err != nil {
+			t.Close()
+			return nil, fmt.Errorf("replica %d: %w", r, err)
+		}
+		t.replicas = append(t.replicas, rep)
+	}
+	return t, nil
+}
+
+// Params is the one true copy of the parameters.
+func (t *Trainer) Params() *Params { return t.params }
+
+// Close releases the replicas.
+func (t *Trainer) Close() {
+	for _, r := range t.replicas {
+		r.Close()
+	}
+	t.replicas = nil
+}
+
+// Step trains on one global batch: gradients, all-reduce, Adam.
+func (t *Trainer) Step(b Batch) (Result, StepTimes, error) {
+	if b.Len() != t.cfg.GlobalBatch {
+		return Result{}, StepTimes{}, fmt.Errorf("batch of %d, want %d", b.Len(), t.cfg.GlobalBatch)
+	}
+	var times StepTimes
+	start := time.Now()
+	if err := t.computeGradients(b); err != nil {
+		return Result{}, times, err
+	}
+	reduced := time.Now()
+	times.Compute = reduced.Sub(start)
+	t.allReduce()
+	optStart := time.Now()
+	times.AllReduce = optStart.Sub(reduced)
+	t.applyAdam()
+	times.Optimizer = time.Since(optStart)
+
+	var total Result
+	for _, r := range t.results {
+		total.LossSum += r.LossSum
+		total.Correct += r.Correct
+	}
+	return total, times, nil
+}
+
+// computeGradients runs every replica on its shard, in parallel. Replica r
+// owns units [r*U/R, (r+1)*U/R): its shard in fast mode, its micro-shards in
+// canonical mode; unit u always covers the same samples.
+func (t *Trainer) computeGradients(b Batch) error {
+	R, U := len(t.replicas), len(t.grads)
+	size := b.Len() / U
+	run := func(r int) {
+		for u := r * U / R; u < (r+1)*U/R; u++ {
+			res, err := t.replicas[r].Gradients(t.params, b.Slice(u*size, (u+1)*size), t.grads[u])
+			t.results[u] = res
+			if err != nil {
+				t.errs[r] = err
+				return
+			}
+		}
+	}
+	if R == 1 {
+		run(0)
+	} else {
+		var wg sync.WaitGroup
+		for r := range R {
+			wg.Go(func() { run(r) })
+		}
+		wg.Wait()
+	}
+	return errors.Join(t.errs...)
+}
+
+// allReduce leaves the mean gradient in grads[0]. Fast mode adds the units in
+// order (g0+g1+g2+...); canonical mode adds neighbours pairwise, level by
+// level, a tree fixed by the micro-shard count alone. Either way the work is
+// split over element ranges, so the thread count never changes a sum.
+func (t *Trainer) allReduce() {
+	scale := float32(1) / float32(t.cfg.GlobalBatch)
+	t.parallelRanges(func(i, lo, hi int) {
+		if t.cfg.Canonical {
+			for stride := 1; stride < len(t.grads); stride *= 2 {
+				for u := 0; u+stride < len(t.grads); u += 2 * stride {
+					addInto(t.grads[u].T[i].Data[lo:hi], t.grads[u+stride].T[i].Data[lo:hi])
+				}
+			}
+		} else {
+			for u := 1; u < len(t.grads); u++ {
+				addInto(t.grads[0].T[i].Data[lo:hi], t.grads[u].T[i].Data[lo:hi])
+			}
+		}
+		g := t.grads[0].T[i].Data[lo:hi]
+		for j := range g {
+			g[j] *= scale
+		}
+	})
+}
+
+func (t *Trainer) applyAdam() {
+	step := t.opt.Begin()
+	t.parallelRanges(func(i, lo, hi int) { t.opt.Update(step, t.params, t.grads[0], i, lo, hi) })
+}
+
+func addInto(dst, src []float32) {
+	for j := range dst {
+		dst[j] += src[j]
+	}
+}
+
+// parallelRanges calls f over every tensor's elements, each large tensor split
+// into one contiguous range per worker. Element-wise work only: the split can
+// never change a result.
+func (t *Trainer) parallelRanges(f func(tensor, lo, hi int)) {
+	const minSplit = 1 << 14
+	var wg sync.WaitGroup
+	for i := range t.params.T {
+		n := len(t.params.T[i].Data)
+		if t.workers == 1 || n < minSplit {
+			f(i, 0, n)
+			continue
+		}
+		for w := range t.workers {
+			lo, hi := w*n/t.workers, (w+1)*n/t.workers
+			wg.Go(func() { f(i, lo, hi) })
+		}
+	}
+	wg.Wait()
+}
+
+// Evaluate runs the forward pass over data in chunks of EvalChunk, the chunks
+// dealt round-robin to the replicas and summed in chunk order.
+func (t *Trainer) Evaluate(data Batch) (Result, error) {
+	chunk := t.cfg.EvalChunk
+	n := (data.Len() + chunk - 1) / chunk
+	res := make([]Result, n)
+	errs := make([]error, len(t.replicas))
+	var wg sync.WaitGroup
+	for r, rep := range t.replicas {
+		wg.Go(func() {
+			for c := r; c < n; c += len(t.replicas) {
+				res[c], errs[r] = rep.Evaluate(t.params, data.Slice(c*chunk, min((c+1)*chunk, data.Len())))
+				if errs[r] != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	var total Result
+	for _, r := range res {
+		total.LossSum += r.LossSum
+		total.Correct += r.Correct
+	}
+	return total, errors.Join(errs...)
+}

@@ -1,0 +1,36 @@
+# mirrorbench: `make test` is what CI runs; `make bench` runs the default suite.
+GO    ?= go
+OUT   ?= results/out
+# Fuzz time per target in `make test`.
+FUZZTIME ?= 5s
+
+.PHONY: test vet fuzz bench bench-quick benchstat clean
+
+test: vet
+	$(GO) test -count=1 ./...
+	$(MAKE) --no-print-directory fuzz
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || (gofmt -l . && echo "gofmt: files above need formatting" && false)
+	$(GO) vet ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./scenarios
+
+# The default suite: the native reference runs in full, the Gorgonia baseline
+# for one epoch (about 2.5 minutes on 2 cores), the mirrored runs, and the GPU
+# scenario (reported as skipped where there is no GPU engine or GPU).
+bench:
+	$(GO) run . run --out $(OUT) reference-cpu1 reference-multicore mirrored-cpu2 mirrored-cpu2-canonical mirrored-gpu2
+	$(GO) run . run --out $(OUT) --epochs 1 reference-gorgonia
+
+# A one-minute look: the smoke scenario.
+bench-quick:
+	$(GO) run . run --out $(OUT) smoke
+
+# Summarise every benchmark file in OUT with benchstat.
+benchstat:
+	$(GO) tool benchstat $(OUT)/*.txt
+
+clean:
+	rm -rf $(OUT)

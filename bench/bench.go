@@ -1,0 +1,307 @@
+// Package bench orchestrates runs: scenario -> host -> data -> trainer ->
+// timing -> targets -> record. It is the only package that knows all the
+// others; data flows through it one way, from a scenario to a record.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/mirrorbench/mirrorbench/hardware"
+	"github.com/mirrorbench/mirrorbench/results"
+	"github.com/mirrorbench/mirrorbench/scenarios"
+	"github.com/mirrorbench/mirrorbench/trainer"
+)
+
+// Options are the run-time overrides of the CLI.
+type Options struct {
+	Epochs     int // > 0 overrides the scenario's epochs
+	TrainLimit int // > 0 overrides the scenario's train_limit
+}
+
+// Env is what every run of one invocation shares: the data (loaded once, on
+// first use), the host and build descriptions, and the progress output.
+type Env struct {
+	Progress *Progress
+	Host     *hardware.Host
+	Build    results.Build
+	data     *trainer.Dataset
+}
+
+// Dataset loads and verifies MNIST once.
+func (e *Env) Dataset() (*trainer.Dataset, error) {
+	if e.data == nil {
+		ds, err := trainer.LoadMNIST()
+		if err != nil {
+			return nil, err
+		}
+		e.data = ds
+	}
+	return e.data, nil
+}
+
+// plan is a scenario resolved against this host: what will actually run.
+type plan struct {
+	sc        *scenarios.Scenario
+	engine    trainer.Engine
+	replicas  int
+	threads   int
+	deviceIDs []int
+	epochs    int
+	limit     int
+}
+
+// Run trains one scenario and returns its record. Skips, failures and
+// interruptions are records too (with their status and reason); the error is
+// for faults the record cannot describe.
+func (e *Env) Run(ctx context.Context, sc *scenarios.Scenario, opt Options) *results.Record {
+	rec := newRecord(sc, e)
+	start := time.Now()
+	rec.StartedAt = start.UTC().Format(time.RFC3339)
+	defer func() {
+		rec.FinishedAt = time.Now().UTC().Format(time.RFC3339)
+		rec.WallSecs = time.Since(start).Seconds()
+	}()
+
+	p, skip := resolve(sc, opt, e.Host)
+	rec.Replicas, rec.ThreadsPerReplica = p.replicas, p.threads
+	rec.EpochsPlanned, rec.TrainLimit = p.epochs, p.limit
+	if skip != "" {
+		rec.Status, rec.Reason = results.StatusSkipped, skip
+		return rec
+	}
+	ds, err := e.Dataset()
+	if err != nil {
+		rec.Status, rec.Reason = results.StatusFailed, err.Error()
+		return rec
+	}
+	rec.Dataset = datasetInfo(ds)
+	if err := e.train(ctx, p, ds, rec, start); err != nil {
+		rec.Status, rec.Reason = results.StatusFailed, err.Error()
+	}
+	return rec
+}
+
+// resolve turns the scenario's devices into replicas and threads on this
+// host, or says why it cannot run here.
+func resolve(sc *scenarios.Scenario, opt Options, host *hardware.Host) (plan, string) {
+	p := plan{sc: sc, epochs: sc.Epochs, limit: sc.TrainLimit, replicas: max(sc.Replicas, 1), threads: 1}
+	if opt.Epochs > 0 {
+		p.epochs = opt.Epochs
+	}
+	if opt.TrainLimit > 0 {
+		p.limit = opt.TrainLimit
+	}
+	eng, ok := Engines[sc.Engine]
+	if !ok {
+		return p, fmt.Sprintf("engine %q is not in this build", sc.Engine)
+	}
+	p.engine = eng
+	d := sc.Device
+	if !slices.Contains(eng.Devices(), d.Kind) {
+		return p, gpuSkipReason(sc, d, host)
+	}
+	switch {
+	case len(d.IDs) > 0:
+		p.deviceIDs = d.IDs
+		p.replicas = len(d.IDs)
+	case d.Threads == 0: // cpu:all
+		p.threads = runtime.NumCPU()
+	default:
+		p.threads = d.Threads
+	}
+	if sc.Strategy == "mirrored" && len(d.IDs) == 0 && d.Kind == "cpu" {
+		p.threads = 1 // R replicas of one thread each
+	}
+	return p, ""
+}
+
+func (e *Env) train(ctx context.Context, p plan, ds *trainer.Dataset, rec *results.Record, start time.Time) error {
+	sc := p.sc
+	trainSet := ds.Train
+	if p.limit > 0 && p.limit < trainSet.Len() {
+		trainSet = trainSet.Slice(0, p.limit)
+	}
+	init := trainer.NewParams()
+	trainer.InitKeras(init, sc.Seed)
+	cfg := trainerConfig(p)
+	tr, err := trainer.NewTrainer(cfg, init)
+	if err != nil {
+		return err
+	}
+	defer tr.Close()
+
+	shuffler := trainer.NewShuffler(trainSet, sc.Seed, sc.GlobalBatch)
+	if shuffler.Steps() == 0 {
+		return fmt.Errorf("%d training images make no batch of %d", trainSet.Len(), sc.GlobalBatch)
+	}
+	// A --train-limit override can shrink an epoch below the scenario's
+	// warm-up; keep at least half of the first epoch measured.
+	meter := newMeter(min(sc.WarmupSteps, shuffler.Steps()/2), sc.GlobalBatch)
+	rec.Status = results.StatusOK
+	for epoch := 1; epoch <= p.epochs; epoch++ {
+		ep, err := e.trainEpoch(ctx, tr, shuffler, epoch, p, meter)
+		if err != nil {
+			return err
+		}
+		if ep == nil { // interrupted mid-epoch: keep what finished
+			rec.Status, rec.Reason = results.StatusInterrupted, fmt.Sprintf("interrupted during epoch %d", epoch)
+			break
+		}
+		evalStart := time.Now()
+		test, err := tr.Evaluate(ds.Test)
+		if err != nil {
+			return err
+		}
+		meter.times.eval += time.Since(evalStart)
+		ep.TestLoss = test.LossSum / float64(ds.Test.Len())
+		ep.TestAccuracy = float64(test.Correct) / float64(ds.Test.Len())
+		ep.Seconds = time.Since(ep.start).Seconds()
+		rec.Epochs = append(rec.Epochs, ep.Epoch)
+		checkTargets(rec, sc, ep.Epoch, time.Since(start).Seconds())
+		e.Progress.EpochDone(sc.Name, ep.Epoch, p.epochs)
+	}
+	rec.Fingerprint = tr.Params().Fingerprint()
+	meter.fill(rec)
+	if rec.Status == results.StatusOK {
+		finishTargets(rec)
+	}
+	if p.replicas*p.threads > 1 && rec.Throughput.SamplesPerSecond > 0 && ctx.Err() == nil {
+		measureScaling(ctx, p, trainSet, init, rec)
+	}
+	return nil
+}
+
+func trainerConfig(p plan) trainer.Config {
+	sc := p.sc
+	return trainer.Config{
+		Engine: p.engine, Device: sc.Device.Kind, DeviceIDs: p.deviceIDs,
+		Replicas: p.replicas, Threads: p.threads, GlobalBatch: sc.GlobalBatch,
+		Canonical: sc.Reduction == "canonical", MicroShard: sc.MicroShard,
+		Adam: trainer.AdamConfig{
+			LearningRate: sc.Optimizer.LearningRate, Beta1: sc.Optimizer.Beta1,
+			Beta2: sc.Optimizer.Beta2, Epsilon: sc.Optimizer.Epsilon,
+		},
+	}
+}
+
+type epochRun struct {
+	results.Epoch
+	start time.Time
+}
+
+// trainEpoch runs one epoch's steps; it returns nil, nil when ctx is done.
+func (e *Env) trainEpoch(ctx context.Context, tr *trainer.Trainer, sh *trainer.Shuffler, epoch int, p plan, m *meter) (*epochRun, error) {
+	ep := &epochRun{Epoch: results.Epoch{Epoch: epoch}, start: time.Now()}
+	sh.StartEpoch(epoch)
+	steps := sh.Steps()
+	var lossSum float64
+	var correct int
+	for step := range steps {
+		if ctx.Err() != nil {
+			return nil, nil
+		}
+		t0 := time.Now()
+		batch := sh.Batch(step)
+		t1 := time.Now()
+		res, times, err := tr.Step(batch)
+		if err != nil {
+			return nil, fmt.Errorf("epoch %d step %d: %w", epoch, step+1, err)
+		}
+		if math.IsNaN(res.LossSum) {
+			return nil, fmt.Errorf("epoch %d step %d: loss is NaN", epoch, step+1)
+		}
+		m.step(t1.Sub(t0), times, time.Since(t0))
+		lossSum += res.LossSum
+		correct += res.Correct
+		seen := (step + 1) * p.sc.GlobalBatch
+		e.Progress.Step(p.sc.Name, epoch, p.epochs, step+1, steps, p.sc.GlobalBatch, lossSum/float64(seen), float64(correct)/float64(seen), m.rate())
+	}
+	n := float64(steps * p.sc.GlobalBatch)
+	ep.TrainLoss, ep.TrainAccuracy = lossSum/n, float64(correct)/n
+	ep.SamplesPerSecond = n / time.Since(ep.start).Seconds()
+	return ep, nil
+}
+
+// checkTargets marks targets first reached at this epoch.
+func checkTargets(rec *results.Record, sc *scenarios.Scenario, ep results.Epoch, elapsed float64) {
+	for i := range rec.Targets {
+		t := &rec.Targets[i]
+		v := ep.TestAccuracy
+		if t.Metric == "train_accuracy" {
+			v = ep.TrainAccuracy
+		}
+		if !t.Reached && ep.Epoch <= t.ByEpoch && v >= t.Min {
+			t.Reached, t.Epoch, t.Seconds = true, ep.Epoch, elapsed
+		}
+	}
+}
+
+// finishTargets sets the status of a run that completed: target_missed names
+// every target not reached in time.
+func finishTargets(rec *results.Record) {
+	var missed []string
+	for _, t := range rec.Targets {
+		if !t.Reached {
+			best := 0.0
+			for _, ep := range rec.Epochs {
+				if ep.Epoch <= t.ByEpoch {
+					best = max(best, metricOf(ep, t.Metric))
+				}
+			}
+			missed = append(missed, fmt.Sprintf("%s %.4f < %.4f by epoch %d", t.Metric, best, t.Min, t.ByEpoch))
+		}
+	}
+	if len(missed) > 0 {
+		rec.Status = results.StatusTargetMissed
+		rec.Reason = fmt.Sprint(missed)
+		if last := rec.Epochs[len(rec.Epochs)-1].Epoch; last < rec.Targets[0].ByEpoch {
+			rec.Reason += fmt.Sprintf(" (the run stopped after epoch %d)", last)
+		}
+	}
+}
+
+func metricOf(ep results.Epoch, metric string) float64 {
+	if metric == "train_accuracy" {
+		return ep.TrainAccuracy
+	}
+	return ep.TestAccuracy
+}
+
+// measureScaling times one replica on one thread on the same batches, so the
+// record can say what the extra replicas or threads bought.
+func measureScaling(ctx context.Context, p plan, data trainer.Batch, init *trainer.Params, rec *results.Record) {
+	one := p
+	one.replicas, one.threads, one.deviceIDs = 1, 1, nil
+	cfg := trainerConfig(one)
+	cfg.Canonical = false
+	tr, err := trainer.NewTrainer(cfg, init)
+	if err != nil {
+		return
+	}
+	defer tr.Close()
+	sh := trainer.NewShuffler(data, p.sc.Seed, p.sc.GlobalBatch)
+	sh.StartEpoch(1)
+	const warm, timed = 5, 40
+	steps := min(warm+timed, sh.Steps())
+	var t0 time.Time
+	for s := range steps {
+		if s == min(warm, steps-1) {
+			t0 = time.Now()
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if _, _, err := tr.Step(sh.Batch(s)); err != nil {
+			return
+		}
+	}
+	n := steps - min(warm, steps-1)
+	sps := float64(n*p.sc.GlobalBatch) / time.Since(t0).Seconds()
+	rec.Throughput.BaselineSPS = sps
+	rec.Throughput.ScalingEfficiency = rec.Throughput.SamplesPerSecond / (float64(p.replicas*p.threads) * sps)
+}

@@ -1,0 +1,39 @@
+package bench
+
+import (
+	"fmt"
+
+	"github.com/mirrorbench/mirrorbench/hardware"
+	"github.com/mirrorbench/mirrorbench/scenarios"
+	"github.com/mirrorbench/mirrorbench/trainer"
+	"github.com/mirrorbench/mirrorbench/trainer/gorgoniaengine"
+	// "github.com/mirrorbench/mirrorbench/trainer/native"
+)
+
+// Engines are the engines of this build, by scenario name.
+var Engines = map[string]trainer.Engine{
+	"gorgonia": gorgoniaengine.New(),
+	// "native":   native.New(),
+}
+
+// gpuSkipReason says exactly what is missing for a device kind that no engine
+// of this build drives: the engine, and whether the GPUs are even there.
+func gpuSkipReason(sc *scenarios.Scenario, d scenarios.DeviceSpec, host *hardware.Host) string {
+	need := len(d.IDs)
+	found := "no NVIDIA GPU found (nvidia-smi is not on PATH)"
+	switch {
+	case host == nil:
+		found = "GPUs not detected"
+	case len(host.GPUs) > 0:
+		found = fmt.Sprintf("%d GPU(s) found (%s)", len(host.GPUs), host.GPUs[0].Name)
+	case host.GPUNote != "":
+		found = "no NVIDIA GPU found (" + host.GPUNote + ")"
+	}
+	reason := fmt.Sprintf("engine %q has no %s support in this build; devices %s", sc.Engine, d.Kind, d.String())
+	if need > 0 {
+		reason += fmt.Sprintf(" need %d GPU(s), %s", need, found)
+	} else {
+		reason += ": " + found
+	}
+	return reason
+}

@@ -1,0 +1,124 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/mirrorbench/mirrorbench/hardware"
+	"github.com/mirrorbench/mirrorbench/results"
+	"github.com/mirrorbench/mirrorbench/scenarios"
+)
+
+// Invocation is one `run` command: scenarios x seeds x count, records to Out.
+type Invocation struct {
+	Out        string
+	Count      int
+	RequireAll bool
+	Options    Options
+	Stdout     io.Writer
+	Env        *Env
+}
+
+// Outcome is what an invocation produced.
+type Outcome struct {
+	Records   []*results.Record
+	BenchFile string // path of the benchmark-format file, "" when none
+	ExitCode  int    // 0 all ran and met their targets; 1 a target missed or a run failed
+}
+
+// Runs expands the scenarios into the runs to do, in order.
+func (inv *Invocation) Runs(scs []*scenarios.Scenario) []*scenarios.Scenario {
+	var runs []*scenarios.Scenario
+	for _, sc := range scs {
+		for _, one := range sc.Expand() {
+			for range max(inv.Count, 1) {
+				runs = append(runs, one)
+			}
+		}
+	}
+	return runs
+}
+
+// Execute runs everything in order, writing each record as soon as its run
+// ends (and the benchmark file after each run), so an interrupted invocation
+// leaves complete files for every run it finished or stopped.
+func (inv *Invocation) Execute(ctx context.Context, runs []*scenarios.Scenario) (*Outcome, error) {
+	if err := results.CheckWritable(inv.Out); err != nil {
+		return nil, err
+	}
+	stamp := time.Now().UTC().Format("20060102T150405Z")
+	out := &Outcome{BenchFile: filepath.Join(inv.Out, "bench-"+stamp+".txt")}
+	for i, sc := range runs {
+		if ctx.Err() != nil {
+			break
+		}
+		inv.Env.Progress.Start("[%d/%d] %s (engine %s, devices %s, %s, batch %d, seed %d)",
+			i+1, len(runs), sc.Name, sc.Engine, sc.Devices, sc.Strategy, sc.GlobalBatch, sc.Seed)
+		rec := inv.Env.Run(ctx, sc, inv.Options)
+		addEfficiency(rec, inv.Env.Host)
+		path := filepath.Join(inv.Out, fmt.Sprintf("%s-seed%d-%s-%02d.json", sc.Name, sc.Seed, stamp, i+1))
+		if err := results.WriteRecord(path, rec); err != nil {
+			return out, err
+		}
+		out.Records = append(out.Records, rec)
+		inv.Env.Progress.Start("  %s: %s%s -> %s", sc.Name, rec.Status, reasonSuffix(rec), path)
+		if err := results.WriteFileAtomic(out.BenchFile, results.BenchFile(out.Records, cpuName(inv.Env.Host))); err != nil {
+			return out, err
+		}
+	}
+	out.ExitCode = exitCode(out.Records, inv.RequireAll)
+	return out, nil
+}
+
+func reasonSuffix(r *results.Record) string {
+	if r.Reason == "" {
+		return ""
+	}
+	return " (" + r.Reason + ")"
+}
+
+func cpuName(h *hardware.Host) string {
+	if h == nil {
+		return ""
+	}
+	return h.CPUModel
+}
+
+func exitCode(recs []*results.Record, requireAll bool) int {
+	for _, r := range recs {
+		switch r.Status {
+		case results.StatusTargetMissed, results.StatusFailed, results.StatusInterrupted:
+			return 1
+		case results.StatusSkipped:
+			if requireAll {
+				return 1
+			}
+		}
+	}
+	return 0
+}
+
+// addEfficiency relates the run's speed to the host's calibrated sgemm peak
+// at the run's thread count.
+func addEfficiency(rec *results.Record, h *hardware.Host) {
+	if h == nil || h.Calibration == nil || rec.Throughput.USPerSample <= 0 {
+		return
+	}
+	threads := max(rec.Replicas*rec.ThreadsPerReplica, 1)
+	peak := h.Calibration.SgemmGFLOPS[threads]
+	if peak <= 0 {
+		return
+	}
+	achieved, share := hardware.Efficiency(rec.Throughput.USPerSample, peak)
+	rec.Efficiency = &results.Efficiency{
+		FLOPPerSample: hardware.TrainFLOPsPerSample(), AchievedGFLOPS: achieved,
+		PeakGFLOPS: peak, ShareOfPeak: share,
+	}
+}
+
+// Stderr is where warnings go.
+var Stderr io.Writer = os.Stderr

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/mirrorbench/mirrorbench/bench"
+	"github.com/mirrorbench/mirrorbench/hardware"
+	"github.com/mirrorbench/mirrorbench/results"
+	"github.com/mirrorbench/mirrorbench/scenarios"
+)
+
+// parseInterleaved parses flags that may come before or after the positional
+// arguments ("run smoke --epochs 1" as well as "run --epochs 1 smoke").
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "results/out", "folder for the run records and the benchmark file")
+	epochs := fs.Int("epochs", 0, "override every scenario's epochs (0: as written)")
+	limit := fs.Int("train-limit", 0, "use the first N training images (0: as written)")
+	count := fs.Int("count", 1, "run each scenario (and each seed) N times")
+	requireAll := fs.Bool("require-all", false, "a skipped scenario fails the run (exit 1)")
+	markdown := fs.Bool("markdown", false, "print the summary table as Markdown")
+	quiet := fs.Bool("quiet", false, "no progress output")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: go run . run [flags] NAME|FILE...\n\n"+
+			"Runs scenarios of the embedded suite by name (see 'go run . list') or scenario\n"+
+			"files by path, writes one JSON record per run and a benchmark-format file\n"+
+			"(bench-*.txt, for benchstat) into --out, and prints a summary table.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	names, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0, nil
+	}
+	if err != nil {
+		return 2, nil // flag has printed the problem and the usage
+	}
+	switch {
+	case len(names) == 0:
+		fs.Usage()
+		return 2, badUsage("run: name at least one scenario")
+	case *epochs < 0 || *limit < 0 || *count < 1:
+		return 2, badUsage("run: --epochs and --train-limit must be >= 0, --count >= 1")
+	}
+	var scs []*scenarios.Scenario
+	for _, n := range names {
+		sc, err := scenarios.Resolve(n)
+		if err != nil {
+			return 2, err
+		}
+		scs = append(scs, sc)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() { // a second Ctrl-C kills at once
+		<-ctx.Done()
+		stop()
+	}()
+
+	host := hardware.Detect()
+	env := &bench.Env{Progress: bench.NewProgress(stderr, *quiet), Host: &host, Build: bench.BuildInfo()}
+	inv := &bench.Invocation{
+		Out: *out, Count: *count, RequireAll: *requireAll, Stdout: stdout, Env: env,
+		Options: bench.Options{Epochs: *epochs, TrainLimit: *limit},
+	}
+	fmt.Fprintf(stderr, "host: %s\n", host.Summary())
+	outcome, err := inv.Execute(ctx, inv.Runs(scs))
+	if outcome != nil && len(outcome.Records) > 0 {
+		fmt.Fprintln(stdout)
+		if terr := results.WriteSummary(stdout, outcome.Records, reported(outcome.Records), *markdown); terr != nil && err == nil {
+			err = terr
+		}
+		fmt.Fprintf(stdout, "\nrecords and %s in %s\n", "benchmark file", *out)
+	}
+	if err != nil {
+		return 1, err
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "interrupted: records of the finished and interrupted runs are written")
+	}
+	return outcome.ExitCode, nil
+}
+
+// reported is the published result the runs are compared with (the first
+// record's reference), or nil.
+func reported(recs []*results.Record) *results.Reported {
+	ref, err := hardware.LookupReference(recs[0].Reference)
+	if err != nil {
+		return nil
+	}
+	return &results.Reported{
+		Label:        fmt.Sprintf("%s (reported)", ref.ID),
+		USPerSample:  ref.SteadyUSPerSample,
+		TestAccuracy: ref.TestAccuracy,
+	}
+}
+
+func isInputError(err error) bool {
+	var se *scenarios.Error
+	return errors.As(err, &se)
+}

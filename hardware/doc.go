@@ -1,0 +1,26 @@
+// Package hardware knows the machine a benchmark runs on and the machines it is compared with.
+//
+// It does four things, and nothing else:
+//
+//   - Detect describes the host: CPU, caches, SIMD features, memory, kernel, cgroup CPU limit,
+//     GOMAXPROCS and any NVIDIA GPUs.
+//   - Profiles and ReferenceResults return the reference machines and the document's reported
+//     run. Both are JSON files embedded in the binary, each figure beside its source, so a
+//     reader can check them without reading Go.
+//   - Calibrate times a kernel handed in by the caller (this package knows no trainer) and the
+//     memory system, so a measured speed can be read against what this host can do.
+//   - Project estimates the reference CNN's training time on a profile with a roofline model
+//     plus a per-step overhead.
+//
+// The package is opinionated:
+//
+//   - A reported figure is not a measured one. The reference result says "reported" in its
+//     data, and it carries its caveat (its accuracy is unusually high) as text meant to be shown.
+//   - A projection is a model, not a measurement. Its per-step overheads are assumptions stated
+//     in the profile data, chosen so that the document's own run is reproduced; they are not
+//     vendor figures.
+//   - Detection never fails. A field it cannot learn stays zero or empty, and a failing
+//     nvidia-smi is kept as a note beside an empty GPU list instead of an error.
+//
+// It imports no other package of this module.
+package hardware

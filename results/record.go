@@ -1,0 +1,182 @@
+// Package results owns what a run leaves behind: the run record (a JSON
+// document, schema_version 1), its atomic storage, the Go benchmark-format
+// file that benchstat reads, and the tables that summarise runs in a terminal
+// or a pull request. It knows nothing of how a run was trained.
+package results
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/mirrorbench/mirrorbench/hardware"
+)
+
+// SchemaVersion is the version of the Record layout.
+const SchemaVersion = 1
+
+// Run statuses.
+const (
+	StatusOK           = "ok"
+	StatusTargetMissed = "target_missed"
+	StatusSkipped      = "skipped"
+	StatusInterrupted  = "interrupted"
+	StatusFailed       = "failed"
+)
+
+// Record is one run of one scenario.
+type Record struct {
+	SchemaVersion int    `json:"schema_version"`
+	Scenario      string `json:"scenario"`
+	Description   string `json:"description,omitempty"`
+	ScenarioFile  string `json:"scenario_file"`
+	ScenarioHash  string `json:"scenario_sha256"`
+	Reference     string `json:"reference,omitempty"`
+
+	Engine            string    `json:"engine"`
+	Strategy          string    `json:"strategy"`
+	Devices           string    `json:"devices"`
+	Replicas          int       `json:"replicas"`
+	ThreadsPerReplica int       `json:"threads_per_replica"`
+	Reduction         string    `json:"reduction"`
+	MicroShard        int       `json:"micro_shard,omitempty"`
+	GlobalBatch       int       `json:"global_batch"`
+	Seed              uint64    `json:"seed"`
+	EpochsPlanned     int       `json:"epochs_planned"`
+	TrainLimit        int       `json:"train_limit"`
+	Optimizer         Optimizer `json:"optimizer"`
+
+	Status     string  `json:"status"`
+	Reason     string  `json:"reason"`
+	StartedAt  string  `json:"started_at"`
+	FinishedAt string  `json:"finished_at"`
+	WallSecs   float64 `json:"wall_seconds"`
+
+	Epochs      []Epoch        `json:"epochs"`
+	Targets     []TargetResult `json:"targets"`
+	Throughput  Throughput     `json:"throughput"`
+	Timing      Timing         `json:"timing"`
+	Efficiency  *Efficiency    `json:"efficiency,omitempty"`
+	Fingerprint string         `json:"fingerprint"`
+	Host        *hardware.Host `json:"host"`
+	Build       Build          `json:"build"`
+	Dataset     Dataset        `json:"dataset"`
+}
+
+// Optimizer is the optimizer's settings as run.
+type Optimizer struct {
+	Name         string  `json:"name"`
+	LearningRate float64 `json:"learning_rate"`
+	Beta1        float64 `json:"beta_1"`
+	Beta2        float64 `json:"beta_2"`
+	Epsilon      float64 `json:"epsilon"`
+}
+
+// Epoch is one epoch's figures; train figures are means over its batches.
+type Epoch struct {
+	Epoch            int     `json:"epoch"`
+	TrainLoss        float64 `json:"train_loss"`
+	TrainAccuracy    float64 `json:"train_accuracy"`
+	TestLoss         float64 `json:"test_loss"`
+	TestAccuracy     float64 `json:"test_accuracy"`
+	Seconds          float64 `json:"seconds"`
+	SamplesPerSecond float64 `json:"samples_per_second"`
+}
+
+// TargetResult says whether and when a target was reached.
+type TargetResult struct {
+	Metric  string  `json:"metric"`
+	Min     float64 `json:"min"`
+	ByEpoch int     `json:"by_epoch"`
+	Reached bool    `json:"reached"`
+	Epoch   int     `json:"epoch,omitempty"`   // first epoch at or above Min
+	Seconds float64 `json:"seconds,omitempty"` // since the run started, at the end of that epoch
+}
+
+// Throughput is the steady state: the first WarmupSteps steps are excluded.
+type Throughput struct {
+	SamplesPerSecond float64 `json:"samples_per_second"`
+	USPerSample      float64 `json:"us_per_sample"`
+	Steps            int     `json:"steps"`
+	WarmupSteps      int     `json:"warmup_steps"`
+	// ScalingEfficiency is throughput / (replicas x the throughput of one
+	// replica on one thread), measured in the same process; 0 when unmeasured.
+	ScalingEfficiency float64 `json:"scaling_efficiency,omitempty"`
+	BaselineSPS       float64 `json:"baseline_samples_per_second,omitempty"`
+}
+
+// Efficiency relates the steady-state speed to the host's calibrated peak.
+type Efficiency struct {
+	FLOPPerSample  float64 `json:"flop_per_sample"`
+	AchievedGFLOPS float64 `json:"achieved_gflops"`
+	PeakGFLOPS     float64 `json:"peak_gflops"`   // calibrated sgemm, at the run's thread count
+	ShareOfPeak    float64 `json:"share_of_peak"` // achieved / peak
+}
+
+// Timing splits the run's training steps into phases, in seconds.
+type Timing struct {
+	ComputeSeconds   float64 `json:"compute_seconds"`
+	AllReduceSeconds float64 `json:"all_reduce_seconds"`
+	OptimizerSeconds float64 `json:"optimizer_seconds"`
+	DataSeconds      float64 `json:"data_seconds"`
+	EvalSeconds      float64 `json:"eval_seconds"`
+}
+
+// Build is the provenance of the binary that ran.
+type Build struct {
+	GoVersion string            `json:"go_version"`
+	Module    string            `json:"module"`
+	Modules   map[string]string `json:"modules"`
+	GitCommit string            `json:"git_commit"`
+	GitDirty  bool              `json:"git_dirty"`
+	GOOS      string            `json:"goos"`
+	GOARCH    string            `json:"goarch"`
+	Kernels   string            `json:"kernels,omitempty"` // SIMD path of the native engine
+}
+
+// Dataset names the data files and their SHA-256.
+type Dataset struct {
+	Name        string        `json:"name"`
+	Dir         string        `json:"dir"`
+	Files       []DatasetFile `json:"files"`
+	TrainImages int           `json:"train_images"`
+	TestImages  int           `json:"test_images"`
+}
+
+// DatasetFile is one data file.
+type DatasetFile struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
+}
+
+// FinalTestAccuracy is the last epoch's test accuracy, or 0.
+func (r *Record) FinalTestAccuracy() float64 {
+	if len(r.Epochs) == 0 {
+		return 0
+	}
+	return r.Epochs[len(r.Epochs)-1].TestAccuracy
+}
+
+// ReadRecord reads and checks a record file.
+func ReadRecord(path string) (*Record, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return DecodeRecord(path, data)
+}
+
+// DecodeRecord parses a record; name is used in errors.
+func DecodeRecord(name string, data []byte) (*Record, error) {
+	var r Record
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%s: not a run record: %v", name, err)
+	}
+	if r.SchemaVersion != SchemaVersion {
+		return nil, fmt.Errorf("%s: schema_version %d, want %d", name, r.SchemaVersion, SchemaVersion)
+	}
+	if r.Scenario == "" || r.Status == "" {
+		return nil, fmt.Errorf("%s: not a run record: scenario or status missing", name)
+	}
+	return &r, nil
+}

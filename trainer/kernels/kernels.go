@@ -1,0 +1,140 @@
+// Package kernels holds the dense float32 arithmetic of the native engine:
+// SGEMM in three operand forms and Adam's element-wise update, each with an
+// AVX2+FMA assembly path (amd64, chosen at run time) and a portable Go path.
+//
+// The package is opinionated about determinism, not about generality. Every
+// output element C[i,j] is a fixed function of its own inputs: one chain of
+// multiply-adds over p = 0, 1, ..., k-1 in that order, started from 0 (or from
+// C's old value when accumulating). Its value does not depend on m, on which
+// rows a call covers, or on how many goroutines share the work, so callers may
+// split a product over output rows anywhere, and over columns at multiples of
+// ColBlock, and get bitwise-identical results. The assembly path fuses each
+// multiply-add (VFMADD231PS) and the Go path does not, so the two paths agree
+// to rounding, not bitwise; a process uses one path throughout.
+//
+// Matrices are row-major with leading dimensions in elements, as in BLAS.
+package kernels
+
+//go:generate go run ./internal/asmgen
+
+import (
+	"fmt"
+	"math"
+)
+
+// ColBlock is the column width of one micro-kernel tile. Callers that split a
+// product over columns must cut at multiples of it.
+const ColBlock = 16
+
+// useAsm selects the assembly path; set at init from the CPU's features.
+var useAsm = hasAsm
+
+// Path names the implementation in use: "avx2-fma" or "generic".
+func Path() string {
+	if useAsm {
+		return "avx2-fma"
+	}
+	return "generic"
+}
+
+// SetGeneric forces the portable Go path (true) or restores the fastest path
+// the CPU supports (false). It is for tests and benchmarks: it must not be
+// called while kernels run.
+func SetGeneric(generic bool) { useAsm = hasAsm && !generic }
+
+// SgemmNN computes C = A·B (or C += A·B when accumulate), A m×k, B k×n, C m×n:
+// C[i*ldc+j] (+)= sum_p A[i*lda+p] * B[p*ldb+j].
+func SgemmNN(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool) {
+	checkGemm("SgemmNN", m, n, k, a, lda, k, m, b, ldb, n, k, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if useAsm {
+		sgemmAsm(m, n, k, a, uintptr(lda)*4, 4, b, ldb, c, ldc, accumulate)
+		return
+	}
+	sgemmGenericNN(m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+}
+
+// SgemmTN computes C (+)= Aᵀ·B with A stored k×m: C[i,j] (+)= sum_p A[p*lda+i] * B[p*ldb+j].
+func SgemmTN(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool) {
+	checkGemm("SgemmTN", m, n, k, a, lda, m, k, b, ldb, n, k, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if useAsm {
+		sgemmAsm(m, n, k, a, 4, uintptr(lda)*4, b, ldb, c, ldc, accumulate)
+		return
+	}
+	sgemmGenericTN(m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+}
+
+// SgemmNT computes C (+)= A·Bᵀ with B stored n×k: C[i,j] (+)= sum_p A[i*lda+p] * B[j*ldb+p].
+func SgemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool) {
+	checkGemm("SgemmNT", m, n, k, a, lda, k, m, b, ldb, k, n, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if useAsm {
+		sgemmAsmNT(m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+		return
+	}
+	sgemmGenericNT(m, n, k, a, lda, b, ldb, c, ldc, accumulate)
+}
+
+// checkGemm panics unless every operand holds its rows: the assembly reads
+// through raw pointers, so bounds are checked here, once per call. An operand
+// of rows×cols stored with leading dimension ld needs (rows-1)*ld+cols values.
+func checkGemm(op string, m, n, k int, a []float32, lda, aCols, aRows int, b []float32, ldb, bCols, bRows int, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kernels.%s: negative size m=%d n=%d k=%d", op, m, n, k))
+	}
+	need := func(name string, s []float32, ld, rows, cols int) {
+		if rows == 0 || cols == 0 {
+			return
+		}
+		if ld < cols {
+			panic(fmt.Sprintf("kernels.%s: ld%s=%d < %d", op, name, ld, cols))
+		}
+		if len(s) < (rows-1)*ld+cols {
+			panic(fmt.Sprintf("kernels.%s: len(%s)=%d < %d", op, name, len(s), (rows-1)*ld+cols))
+		}
+	}
+	need("a", a, lda, aRows, aCols)
+	need("b", b, ldb, bRows, bCols)
+	need("c", c, ldc, m, n)
+}
+
+// Adam applies TF's ResourceApplyAdam element-wise, in exactly this order and
+// without fused multiply-adds, so that both paths agree bit for bit:
+//
+//	m += (g - m) * oneMinusBeta1
+//	v += (g*g - v) * oneMinusBeta2
+//	w -= lrT * m / (sqrt(v) + eps)
+//
+// All four slices must have the same length.
+func Adam(w, m, v, g []float32, lrT, oneMinusBeta1, oneMinusBeta2, eps float32) {
+	n := len(w)
+	if len(m) != n || len(v) != n || len(g) != n {
+		panic(fmt.Sprintf("kernels.Adam: lengths %d %d %d %d differ", len(w), len(m), len(v), len(g)))
+	}
+	done := 0
+	if useAsm {
+		done = adamAsm(w, m, v, g, lrT, oneMinusBeta1, oneMinusBeta2, eps)
+	}
+	adamGeneric(w[done:], m[done:], v[done:], g[done:], lrT, oneMinusBeta1, oneMinusBeta2, eps)
+}
+
+// adamGeneric is Adam in Go. The explicit float32 conversions round every
+// operation and forbid fusion on architectures where Go would fuse.
+func adamGeneric(w, m, v, g []float32, lrT, omb1, omb2, eps float32) {
+	m, v, g = m[:len(w)], v[:len(w)], g[:len(w)]
+	for j := range w {
+		mj := m[j] + float32((g[j]-m[j])*omb1)
+		gg := float32(g[j] * g[j])
+		vj := v[j] + float32((gg-v[j])*omb2)
+		den := float32(math.Sqrt(float64(vj))) + eps
+		w[j] -= float32(float32(lrT*mj) / den)
+		m[j], v[j] = mj, vj
+	}
+}

@@ -1,0 +1,131 @@
+//go:build amd64
+
+package kernels
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
+
+var hasAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// Blocking of the assembly path. Cutting k into kc-long pieces keeps a piece
+// of A and B in cache; it does not change any result, because a piece
+// continues each element's multiply-add chain from the value the previous
+// piece stored (a float32 store is exact).
+const (
+	kc   = 256 // p-block for NN and TN
+	mc   = 192 // row block when columns are the outer loop
+	kcNT = 128 // p-block for NT, whose B is packed on the stack
+	mr   = 6   // rows per micro-kernel tile
+)
+
+// masks[l] enables the first l lanes of a vector of 8.
+var masks = func() (t [9][8]int32) {
+	for l := range t {
+		for i := range l {
+			t[l][i] = -1
+		}
+	}
+	return t
+}()
+
+// maskFor returns the lane mask of the last vector of a tile cols wide.
+func maskFor(cols int) *[8]int32 {
+	if cols > 8 {
+		return &masks[cols-8]
+	}
+	return &masks[cols]
+}
+
+// sgemmAsm computes C (+)= A·B where A(i,p) lies at byte offset i*rs + p*ps.
+func sgemmAsm(m, n, k int, a []float32, rs, ps uintptr, b []float32, ldb int, c []float32, ldc int, acc bool) {
+	if k == 0 {
+		if !acc {
+			for i := range m {
+				clear(c[i*ldc : i*ldc+n])
+			}
+		}
+		return
+	}
+	ap, bp, cp := unsafe.Pointer(unsafe.SliceData(a)), unsafe.Pointer(unsafe.SliceData(b)), unsafe.Pointer(unsafe.SliceData(c))
+	ldbB, ldcB := uintptr(ldb)*4, uintptr(ldc)*4
+	tile := func(i0, j0, p0, kk, accI int) {
+		cols := min(ColBlock, n-j0)
+		kern(min(mr, m-i0), cols, kk,
+			unsafe.Add(ap, uintptr(i0)*rs+uintptr(p0)*ps), rs, ps,
+			unsafe.Add(bp, uintptr(p0)*ldbB+uintptr(j0)*4), ldbB,
+			unsafe.Add(cp, uintptr(i0)*ldcB+uintptr(j0)*4), ldcB, accI, maskFor(cols))
+	}
+	for p0 := 0; p0 < k; p0 += kc {
+		kk := min(kc, k-p0)
+		accI := 0
+		if acc || p0 > 0 {
+			accI = 1
+		}
+		// Reload from cache whichever of A's and B's blocks is smaller.
+		if m >= n {
+			for i0 := 0; i0 < m; i0 += mr {
+				for j0 := 0; j0 < n; j0 += ColBlock {
+					tile(i0, j0, p0, kk, accI)
+				}
+			}
+			continue
+		}
+		for i1 := 0; i1 < m; i1 += mc {
+			for j0 := 0; j0 < n; j0 += ColBlock {
+				for i0 := i1; i0 < min(m, i1+mc); i0 += mr {
+					tile(i0, j0, p0, kk, accI)
+				}
+			}
+		}
+	}
+}
+
+// sgemmAsmNT packs each ColBlock-wide panel of Bᵀ into a stack buffer, kcNT
+// values of p at a time, and runs the NN micro-kernels on it.
+func sgemmAsmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool) {
+	if k == 0 {
+		sgemmAsm(m, n, 0, a, 0, 0, b, ldb, c, ldc, acc)
+		return
+	}
+	var panel [kcNT * ColBlock]float32
+	ap, cp := unsafe.Pointer(unsafe.SliceData(a)), unsafe.Pointer(unsafe.SliceData(c))
+	ldaB, ldcB := uintptr(lda)*4, uintptr(ldc)*4
+	for p0 := 0; p0 < k; p0 += kcNT {
+		kk := min(kcNT, k-p0)
+		accI := 0
+		if acc || p0 > 0 {
+			accI = 1
+		}
+		for j0 := 0; j0 < n; j0 += ColBlock {
+			cols := min(ColBlock, n-j0)
+			// panel[pp][jj] = B[j0+jj][p0+pp]
+			for jj := range cols {
+				row := b[(j0+jj)*ldb+p0 : (j0+jj)*ldb+p0+kk]
+				for pp, v := range row {
+					panel[pp*ColBlock+jj] = v
+				}
+			}
+			for i0 := 0; i0 < m; i0 += mr {
+				kern(min(mr, m-i0), cols, kk,
+					unsafe.Add(ap, uintptr(i0)*ldaB+uintptr(p0)*4), ldaB, 4,
+					unsafe.Pointer(&panel[0]), ColBlock*4,
+					unsafe.Add(cp, uintptr(i0)*ldcB+uintptr(j0)*4), ldcB, accI, maskFor(cols))
+			}
+		}
+	}
+}
+
+//go:noescape
+func adamAVX(w, m, v, grad *float32, n int, lrT, omb1, omb2, eps float32)
+
+// adamAsm updates the largest multiple of 8 elements and returns how many.
+func adamAsm(w, m, v, g []float32, lrT, omb1, omb2, eps float32) int {
+	n := len(w) &^ 7
+	if n > 0 {
+		adamAVX(&w[0], &m[0], &v[0], &g[0], n, lrT, omb1, omb2, eps)
+	}
+	return n
+}

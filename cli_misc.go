@@ -46,7 +46,3 @@ func cmdHelp(args []string, stdout io.Writer) error {
 	}
 	return nil
 }
-
-func cmdHardware(args []string, stdout io.Writer) error {
-	return badUsage("hardware: not yet")
-}

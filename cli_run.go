@@ -95,6 +95,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		}
 		fmt.Fprintf(stdout, "\nrecords and %s in %s\n", "benchmark file", *out)
 	}
+	if outcome == nil { // --out unusable: found before any training
+		return 2, err
+	}
 	if err != nil {
 		return 1, err
 	}

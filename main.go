@@ -47,7 +47,7 @@ func mainExit(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "mirrorbench:", err)
 		var ue usageError
-		if errors.As(err, &ue) || isInputError(err) {
+		if code == 2 || errors.As(err, &ue) || isInputError(err) {
 			return 2
 		}
 		return 1
@@ -66,7 +66,7 @@ func dispatch(args []string, stdout, stderr io.Writer) (int, error) {
 	case "list":
 		return 0, cmdList(rest, stdout)
 	case "hardware":
-		return 0, cmdHardware(rest, stdout)
+		return 0, cmdHardware(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		return 0, cmdHelp(rest, stdout)
 	default:

@@ -46,8 +46,9 @@ const DefaultCalibrationBudget = 2 * time.Second
 // calibrationBudget is what CachedCalibration spends; tests shorten it.
 var calibrationBudget = DefaultCalibrationBudget
 
-// streamElems is the length of each memory-benchmark array: 4 Mi float64 = 32 MiB, larger
-// than any current L3 slice a single process sees, so the figure is DRAM bandwidth.
+// streamElems is the length of each memory-benchmark array: 4 Mi float64 = 32 MiB, so copy
+// touches 64 MiB and triad 96 MiB, more than the L3 of most hosts: the figure is mostly DRAM
+// bandwidth. On hosts with a larger last-level cache it is partly cache bandwidth.
 var streamElems = 4 << 20
 
 // Calibrate times sgemm on the dense layer's shape at each thread count (default: 1 and

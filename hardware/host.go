@@ -244,9 +244,10 @@ func detectGPUs() ([]GPU, string) {
 	if err != nil {
 		return []GPU{}, strings.TrimSpace("nvidia-smi: " + err.Error() + ": " + firstLine(stderr.String(), string(out)))
 	}
+	// Keep the lines that parsed; the note says which did not.
 	gpus, err := ParseNvidiaSMI(string(out))
 	if err != nil {
-		return []GPU{}, err.Error()
+		return gpus, err.Error()
 	}
 	return gpus, ""
 }

@@ -83,11 +83,11 @@ func parseIDs(arg string) ([]int, error) {
 		}
 		a, err := parseNumber(lo, maxID)
 		if err != nil {
-			return nil, fmt.Errorf("id %q: %v", part, err)
+			return nil, err
 		}
 		b, err := parseNumber(hi, maxID)
 		if err != nil {
-			return nil, fmt.Errorf("id %q: %v", part, err)
+			return nil, err
 		}
 		if a > b {
 			return nil, fmt.Errorf("range %q runs backwards", part)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -76,13 +77,13 @@ func decodeNodes(file string, data []byte) (idx *index, err error) {
 	if err := dec.Decode(&doc); err == io.EOF {
 		return nil, &Error{File: file, Line: 1, Msg: "empty file; a scenario needs at least a name"}
 	} else if err != nil {
-		return nil, syntaxError(file, err)
+		return nil, syntaxError(file, data, err)
 	}
 	var next yaml.Node
 	if err := dec.Decode(&next); err == nil {
 		return nil, &Error{File: file, Line: next.Line, Msg: "a scenario file holds one YAML document; found another"}
 	} else if err != io.EOF {
-		return nil, syntaxError(file, err)
+		return nil, syntaxError(file, data, err)
 	}
 	root := doc.Content[0]
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
@@ -182,14 +183,64 @@ var (
 	unmarshaRE = regexp.MustCompile("^cannot unmarshal (\\S+)(?: `(.*)`)? into (.+)$")
 )
 
-// syntaxError converts a yaml.v3 parse error ("yaml: line N: msg").
-func syntaxError(file string, err error) *Error {
+// parserProblems are the messages of yaml.v3's parser, as opposed to its
+// scanner. yaml.v3 reports a parser error's line 0-based (a scanner error's
+// 1-based), and either kind without a line when it is on the first line.
+var parserProblems = []string{
+	"did not find expected <stream-start>", "did not find expected <document start>",
+	"did not find expected node content", "did not find expected '-' indicator",
+	"did not find expected key", "did not find expected ',' or ']'",
+	"did not find expected ',' or '}'", "found undefined tag handle",
+	"found duplicate %YAML directive", "found duplicate %TAG directive",
+	"found incompatible YAML document",
+}
+
+// decoderProblems are yaml.v3's errors that are not about a place in the
+// text; they carry no line, and none is made up for them.
+var decoderProblems = []string{"excessive aliasing", "contains itself", "past the end of stream"}
+
+// syntaxError converts a yaml.v3 parse error ("yaml: line N: msg"). An
+// error found at the end of the input is put on the file's last line.
+func syntaxError(file string, data []byte, err error) *Error {
 	m := syntaxRE.FindStringSubmatch(err.Error())
 	if m == nil {
 		return &Error{File: file, Msg: "YAML syntax: " + err.Error()}
 	}
-	line, _ := strconv.Atoi(m[1])
-	return &Error{File: file, Line: line, Msg: "YAML syntax: " + m[2]}
+	line, msg := 1, m[2]
+	switch {
+	case m[1] != "":
+		line, _ = strconv.Atoi(m[1])
+		if slices.Contains(parserProblems, msg) {
+			line++
+		}
+	case anchorRE.MatchString(msg):
+		line = lineOf(data, "*"+anchorRE.FindStringSubmatch(msg)[1])
+	case slices.ContainsFunc(decoderProblems, func(p string) bool { return strings.Contains(msg, p) }):
+		line = 0
+	}
+	if n := countLines(data); line > n {
+		line = n
+	}
+	return &Error{File: file, Line: line, Msg: "YAML syntax: " + msg}
+}
+
+var anchorRE = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
+
+// lineOf is the line where text first occurs in data, or 0.
+func lineOf(data []byte, text string) int {
+	i := bytes.Index(data, []byte(text))
+	if i < 0 {
+		return 0
+	}
+	return bytes.Count(data[:i], []byte("\n")) + 1
+}
+
+func countLines(data []byte) int {
+	n := bytes.Count(data, []byte("\n"))
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		n++
+	}
+	return max(n, 1)
 }
 
 // decodeStrict decodes data into s, rejecting unknown fields, and converts
@@ -210,7 +261,7 @@ func decodeStrict(file string, data []byte, idx *index, s *Scenario) (err error)
 	case errors.As(err, &te) && len(te.Errors) > 0:
 		return idx.typeError(file, te.Errors[0])
 	}
-	return syntaxError(file, err)
+	return syntaxError(file, data, err)
 }
 
 // typeError converts one of yaml.v3's "line N: ..." messages.

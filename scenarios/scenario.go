@@ -41,7 +41,8 @@ written (an explicit 0 is never replaced by a default).
                 canonical; must divide global_batch, and global_batch /
                 micro_shard must be divisible by replicas
   global_batch: samples per optimizer step over all replicas (default 32, as
-                Keras); >= 1; divisible by replicas
+                Keras); >= 1; divisible by replicas (with gpu:all, checked
+                when the GPUs are counted at run time)
         epochs: passes over the training images (default 5); >= 1
           seed: seed of every random stream: init, shuffle (default 1)
          seeds: a seed sweep, e.g. [1, 2, 3]: one run per seed; distinct

@@ -495,6 +495,7 @@ func BenchmarkStep(b *testing.B) {
 	if _, err := r.Gradients(p, data, grads); err != nil { // build the graph outside the timing
 		b.Fatal(err)
 	}
+	b.ReportAllocs()
 	steps := 0
 	for b.Loop() {
 		if _, err := r.Gradients(p, data, grads); err != nil {

@@ -1,0 +1,163 @@
+package bench
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mirrorbench/mirrorbench/results"
+	"github.com/mirrorbench/mirrorbench/scenarios"
+	"golang.org/x/perf/benchfmt"
+)
+
+var testEnv = &Env{Build: BuildInfo()}
+
+func smoke(t *testing.T, mutate func(*scenarios.Scenario)) *scenarios.Scenario {
+	t.Helper()
+	sc, err := scenarios.Lookup("smoke")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := *sc
+	if mutate != nil {
+		mutate(&c)
+	}
+	return &c
+}
+
+// Same scenario and seed: the same weights, bit for bit; another seed: others.
+func TestSameSeedSameFingerprint(t *testing.T) {
+	opt := Options{TrainLimit: 512}
+	a := testEnv.Run(context.Background(), smoke(t, nil), opt)
+	b := testEnv.Run(context.Background(), smoke(t, nil), opt)
+	c := testEnv.Run(context.Background(), smoke(t, func(s *scenarios.Scenario) { s.Seed = 2 }), opt)
+	for _, r := range []*results.Record{a, b, c} {
+		if r.Fingerprint == "" || r.Status == results.StatusFailed {
+			t.Fatalf("run failed: %s %s", r.Status, r.Reason)
+		}
+	}
+	if a.Fingerprint != b.Fingerprint {
+		t.Errorf("same seed, different fingerprints:\n%s\n%s", a.Fingerprint, b.Fingerprint)
+	}
+	if a.Fingerprint == c.Fingerprint {
+		t.Error("seeds 1 and 2 gave the same fingerprint")
+	}
+	if a.Epochs[0].TestAccuracy != b.Epochs[0].TestAccuracy || a.Epochs[0].TrainLoss != b.Epochs[0].TrainLoss {
+		t.Errorf("same seed, different figures: %+v vs %+v", a.Epochs[0], b.Epochs[0])
+	}
+}
+
+// The smoke scenario learns: its record has real figures and meets its target.
+func TestSmokeRecord(t *testing.T) {
+	r := testEnv.Run(context.Background(), smoke(t, nil), Options{})
+	if r.Status != results.StatusOK {
+		t.Fatalf("status %s (%s), want ok", r.Status, r.Reason)
+	}
+	ep := r.Epochs[0]
+	if ep.TestAccuracy < 0.8 || ep.TrainLoss <= 0 || ep.Seconds <= 0 || ep.SamplesPerSecond <= 0 {
+		t.Errorf("epoch figures look wrong: %+v", ep)
+	}
+	if r.Throughput.Steps != 64-5 || r.Throughput.SamplesPerSecond <= 0 || r.Throughput.USPerSample <= 0 {
+		t.Errorf("throughput %+v, want 59 steady steps (64 - 5 warm-up) and positive rates", r.Throughput)
+	}
+	tg := r.Targets[0]
+	if !tg.Reached || tg.Epoch != 1 || tg.Seconds <= 0 {
+		t.Errorf("target %+v, want reached at epoch 1", tg)
+	}
+	if len(r.Dataset.Files) != 4 || r.Build.GoVersion == "" || r.ScenarioHash == "" {
+		t.Errorf("provenance missing: dataset %v, build %+v, hash %q", r.Dataset.Files, r.Build, r.ScenarioHash)
+	}
+}
+
+// A target beyond the epochs run is reported as missed, with the reason.
+func TestTargetMissedWhenStoppedEarly(t *testing.T) {
+	sc := smoke(t, func(s *scenarios.Scenario) {
+		s.Epochs = 2
+		s.Targets = []scenarios.Target{{Metric: "test_accuracy", Min: 0.5, ByEpoch: 2}}
+	})
+	r := testEnv.Run(context.Background(), sc, Options{Epochs: 1, TrainLimit: 256})
+	if r.Status != results.StatusTargetMissed || !strings.Contains(r.Reason, "stopped after epoch 1") {
+		t.Errorf("status %s (%s), want target_missed naming the early stop", r.Status, r.Reason)
+	}
+}
+
+// Ctrl-C: the run stops, the record says interrupted and is complete JSON.
+func TestInterruptedRunLeavesRecord(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	sc := smoke(t, func(s *scenarios.Scenario) { s.Epochs = 50; s.Targets = nil })
+	inv := &Invocation{Out: dir, Env: testEnv}
+	out, err := inv.Execute(ctx, []*scenarios.Scenario{sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.ExitCode != 1 || len(out.Records) != 1 || out.Records[0].Status != results.StatusInterrupted {
+		t.Fatalf("exit %d, records %d, want 1 interrupted record", out.ExitCode, len(out.Records))
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(files) != 1 {
+		t.Fatalf("records on disk: %v", files)
+	}
+	if _, err := results.ReadRecord(files[0]); err != nil {
+		t.Errorf("interrupted record unreadable: %v", err)
+	}
+}
+
+// The benchmark file parses with x/perf's reader, the one benchstat uses.
+func TestBenchFileReadsBack(t *testing.T) {
+	dir := t.TempDir()
+	inv := &Invocation{Out: dir, Env: testEnv, Options: Options{TrainLimit: 512}}
+	out, err := inv.Execute(context.Background(), []*scenarios.Scenario{smoke(t, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(out.BenchFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rd := benchfmt.NewReader(f, out.BenchFile)
+	var n int
+	for rd.Scan() {
+		switch rec := rd.Result().(type) {
+		case *benchfmt.SyntaxError:
+			t.Errorf("syntax error: %v", rec)
+		case *benchfmt.Result:
+			n++
+			if want := "Train/scenario=smoke/engine=native/devices=cpu/replicas=1"; rec.Name.String() != want {
+				t.Errorf("name %q, want %q", rec.Name, want)
+			}
+			for _, unit := range []string{"samples/s", "ns/sample", "test-acc"} {
+				if v, ok := rec.Value(unit); !ok || v <= 0 {
+					t.Errorf("unit %s: %v %v", unit, v, ok)
+				}
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d results, want 1", n)
+	}
+}
+
+func TestBenchDevicesHaveNoProcsSuffix(t *testing.T) {
+	for in, want := range map[string]string{"cpu:0-1": "cpu0..1", "gpu:0,1": "gpu0+1", "cpu:all": "cpuall", "cpu": "cpu"} {
+		if got := results.BenchDevices(in); got != want {
+			t.Errorf("BenchDevices(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestGPUScenarioSkippedWithReason(t *testing.T) {
+	sc, err := scenarios.Lookup("mirrored-gpu2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := testEnv.Run(context.Background(), sc, Options{})
+	if r.Status != results.StatusSkipped || !strings.Contains(r.Reason, "gpu") {
+		t.Errorf("status %s, reason %q; want skipped naming what is missing", r.Status, r.Reason)
+	}
+}

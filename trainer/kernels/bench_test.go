@@ -1,0 +1,62 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// benchShapes are the model's GEMMs at batch 32 (see the native engine).
+var benchShapes = []struct {
+	name    string
+	form    int // index into forms
+	m, n, k int
+}{
+	{"dense-fwd/NN/32x128x5408", 0, 32, 128, 5408},
+	{"dense-dW/TN/5408x128x32", 1, 5408, 128, 32},
+	{"dense-dX/NT/32x5408x128", 2, 32, 5408, 128},
+	{"dense-dXt/NN/5408x32x128", 0, 5408, 32, 128},
+	{"conv-fwd/NN/21632x32x10", 0, 32 * 676, 32, 10},
+	{"conv-dK/TN/10x32x676", 1, 10, 32, 676},
+}
+
+func BenchmarkSgemm(b *testing.B) {
+	for _, generic := range []bool{false, true} {
+		if !generic && !hasAsm {
+			continue
+		}
+		SetGeneric(generic)
+		for _, s := range benchShapes {
+			b.Run(Path()+"/"+s.name, func(b *testing.B) {
+				f := forms[s.form]
+				o := newOperands(rand.New(rand.NewPCG(1, 1)), f, s.m, s.n, s.k, 0)
+				b.ReportAllocs()
+				for b.Loop() {
+					f.run(s.m, s.n, s.k, o.a, o.lda, o.b, o.ldb, o.c, o.ldc, false)
+				}
+				flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+				b.ReportMetric(flops*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "GFLOP/s")
+			})
+		}
+	}
+	SetGeneric(false)
+}
+
+func BenchmarkAdam(b *testing.B) {
+	const params = 693962
+	r := rand.New(rand.NewPCG(1, 1))
+	w, m, v, g := randSlice(r, params), randSlice(r, params), make([]float32, params), randSlice(r, params)
+	for _, generic := range []bool{false, true} {
+		if !generic && !hasAsm {
+			continue
+		}
+		SetGeneric(generic)
+		b.Run(Path(), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				Adam(w, m, v, g, 1e-3, 0.1, 0.001, 1e-7)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/params, "ns/param")
+		})
+	}
+	SetGeneric(false)
+}

@@ -1,0 +1,180 @@
+// Package native is the fast CPU engine: explicit forward and backward
+// kernels for exactly the reference CNN (REFERENCE.md), in float32, on top of
+// package kernels' SGEMMs.
+//
+// It is opinionated about determinism: a replica's results are bitwise the
+// same for any thread count and any GOMAXPROCS. Work is split over output
+// elements only (samples, columns cut at kernels.ColBlock, rows), and every
+// sum over samples is taken in sample order, so no thread count ever changes
+// the order of a floating-point sum.
+//
+// Layouts are internal except at the edges: parameters and gradients are
+// read and written in Keras's layouts through trainer.Params.
+package native
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/mirrorbench/mirrorbench/trainer"
+)
+
+// Engine builds native replicas. It implements trainer.Engine.
+type Engine struct{}
+
+// New returns the native engine.
+func New() trainer.Engine { return Engine{} }
+
+// Name is "native".
+func (Engine) Name() string { return "native" }
+
+// Devices is {"cpu"}.
+func (Engine) Devices() []string { return []string{"cpu"} }
+
+// NewReplica builds a replica with cfg.Threads goroutines and buffers for
+// cfg.MaxBatch samples; nothing is allocated per call afterwards.
+func (Engine) NewReplica(cfg trainer.ReplicaConfig) (trainer.Replica, error) {
+	if cfg.Device != "" && cfg.Device != "cpu" {
+		return nil, fmt.Errorf("native: device %q not supported (cpu only)", cfg.Device)
+	}
+	if cfg.MaxBatch < 1 {
+		return nil, fmt.Errorf("native: MaxBatch = %d, want >= 1", cfg.MaxBatch)
+	}
+	return newReplica(max(cfg.Threads, 1), cfg.MaxBatch), nil
+}
+
+// replica holds one model's activations and scratch for up to maxBatch samples.
+type replica struct {
+	maxBatch int
+	pool     *pool
+	closed   bool
+
+	// The call in progress: parameters, inputs, gradients.
+	p     *trainer.Params
+	x     []float32
+	y     []uint8
+	n     int
+	grads *trainer.Params
+
+	kext     []float32 // [10][32] conv kernel with the bias as its last row
+	pooled   []float32 // [n][5408] conv stage output = dense input
+	arg      []uint8   // [n][5408] winning window position of each pooled value
+	h        []float32 // [n][128] hidden activations
+	logits   []float32 // [n][10]
+	dlogits  []float32 // [n][10]
+	dlogitsT []float32 // [10][n]
+	dh       []float32 // [n][128]
+	dhT      []float32 // [128][n]
+	dxT      []float32 // [5408][n] gradient at the dense input
+	dk       []float32 // [n][10][32] each sample's conv kernel+bias gradient
+	patch    [][]float32
+	conv     [][]float32 // per part: [676][32] conv output, then its gradient
+
+	// Method values made once, so handing them to the pool allocates nothing.
+	convForwardFn, denseForwardFn, denseBackwardFn, convBackwardFn func(part, parts int)
+}
+
+func newReplica(threads, maxBatch int) *replica {
+	r := &replica{
+		maxBatch: maxBatch,
+		pool:     newPool(threads),
+		kext:     make([]float32, patchLen*filters),
+		pooled:   make([]float32, maxBatch*flat),
+		arg:      make([]uint8, maxBatch*flat),
+		h:        make([]float32, maxBatch*hidden),
+		logits:   make([]float32, maxBatch*classes),
+		dlogits:  make([]float32, maxBatch*classes),
+		dlogitsT: make([]float32, maxBatch*classes),
+		dh:       make([]float32, maxBatch*hidden),
+		dhT:      make([]float32, maxBatch*hidden),
+		dxT:      make([]float32, maxBatch*flat),
+		dk:       make([]float32, maxBatch*patchLen*filters),
+	}
+	for range threads {
+		r.patch = append(r.patch, make([]float32, convPos*patchLen))
+		r.conv = append(r.conv, make([]float32, convPos*filters))
+	}
+	r.convForwardFn = r.convForwardPart
+	r.denseForwardFn = r.denseForwardPart
+	r.denseBackwardFn = r.denseBackwardPart
+	r.convBackwardFn = r.convBackwardPart
+	return r
+}
+
+// Gradients overwrites grads with the gradient of the summed loss on b.
+func (r *replica) Gradients(p *trainer.Params, b trainer.Batch, grads *trainer.Params) (trainer.Result, error) {
+	if err := checkParams(grads); err != nil {
+		return trainer.Result{}, fmt.Errorf("native: grads: %w", err)
+	}
+	if err := r.begin(p, b); err != nil {
+		return trainer.Result{}, err
+	}
+	r.grads = grads
+	r.forward()
+	res := softmaxLoss(r.n, r.logits, r.y, r.dlogits, r.dlogitsT)
+	r.backward()
+	r.end()
+	return res, nil
+}
+
+// Evaluate runs the forward pass and reports loss and correct predictions.
+func (r *replica) Evaluate(p *trainer.Params, b trainer.Batch) (trainer.Result, error) {
+	if err := r.begin(p, b); err != nil {
+		return trainer.Result{}, err
+	}
+	r.forward()
+	res := softmaxLoss(r.n, r.logits, r.y, nil, nil)
+	r.end()
+	return res, nil
+}
+
+// Close stops the replica's goroutines.
+func (r *replica) Close() error {
+	if !r.closed {
+		r.closed = true
+		r.pool.close()
+	}
+	return nil
+}
+
+// begin validates a call's inputs and makes them the replica's current ones.
+func (r *replica) begin(p *trainer.Params, b trainer.Batch) error {
+	n := b.Len()
+	switch {
+	case r.closed:
+		return errors.New("native: replica is closed")
+	case n > r.maxBatch:
+		return fmt.Errorf("native: batch of %d exceeds MaxBatch %d", n, r.maxBatch)
+	case len(b.X) != n*trainer.ImagePixels:
+		return fmt.Errorf("native: batch has %d pixels for %d labels", len(b.X), n)
+	}
+	for i, label := range b.Y {
+		if label >= classes {
+			return fmt.Errorf("native: label %d of sample %d out of range", label, i)
+		}
+	}
+	if err := checkParams(p); err != nil {
+		return fmt.Errorf("native: params: %w", err)
+	}
+	r.p, r.x, r.y, r.n = p, b.X, b.Y, n
+	// The conv kernel [3][3][1][32] is already [9][32]; append the bias row.
+	copy(r.kext, p.T[trainer.ConvW].Data)
+	copy(r.kext[taps*filters:], p.T[trainer.ConvB].Data)
+	return nil
+}
+
+// end drops the references to the caller's data.
+func (r *replica) end() { r.p, r.x, r.y, r.grads = nil, nil, nil, nil }
+
+// tensorSizes are the value counts of the six tensors, in Keras's order.
+var tensorSizes = [trainer.NumTensors]int{taps * filters, filters, flat * hidden, hidden, hidden * classes, classes}
+
+// checkParams rejects tensors of the wrong size: the kernels trust them.
+func checkParams(p *trainer.Params) error {
+	for i := range p.T {
+		if len(p.T[i].Data) != tensorSizes[i] {
+			return fmt.Errorf("%s has %d values, want %d", p.T[i].Name, len(p.T[i].Data), tensorSizes[i])
+		}
+	}
+	return nil
+}

@@ -103,14 +103,14 @@ func decodeNodes(file string, data []byte) (idx *index, err error) {
 func (idx *index) walk(file, path string, n *yaml.Node) error {
 	switch n.Kind {
 	case yaml.AliasNode:
-		// Following aliases would let the file set a field without its key
-		// being present (defeating presence-based defaults) and invites
-		// alias bombs; scenario files are small enough not to need them.
-		return &Error{File: file, Line: n.Line, Field: path, Msg: "YAML aliases (*" + n.Value + ") are not supported; write the value out"}
+		return aliasError(file, path, n)
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			p := join(path, k.Value)
+			if k.Kind == yaml.AliasNode {
+				return aliasError(file, path, k)
+			}
 			if k.Value == "<<" {
 				return &Error{File: file, Line: k.Line, Field: path, Msg: "YAML merge keys (<<) are not supported; write the fields out"}
 			}
@@ -127,6 +127,13 @@ func (idx *index) walk(file, path string, n *yaml.Node) error {
 		}
 	}
 	return nil
+}
+
+// aliasError rejects an alias. Following aliases would let the file set a
+// field without its key being present (defeating presence-based defaults)
+// and invites alias bombs; scenario files are small enough not to need them.
+func aliasError(file, path string, n *yaml.Node) *Error {
+	return &Error{File: file, Line: n.Line, Field: path, Msg: "YAML aliases (*" + n.Value + ") are not supported; write the value out"}
 }
 
 func (idx *index) add(file string, e entry) error {
@@ -177,10 +184,10 @@ func parent(p string) string {
 }
 
 var (
-	lineRE     = regexp.MustCompile(`^line (\d+): (.*)$`)
-	syntaxRE   = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
-	unknownRE  = regexp.MustCompile(`^field (.*) not found in type (\S+)$`)
-	unmarshaRE = regexp.MustCompile("^cannot unmarshal (\\S+)(?: `(.*)`)? into (.+)$")
+	lineRE      = regexp.MustCompile(`(?s)^line (\d+): (.*)$`)
+	syntaxRE    = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+	unknownRE   = regexp.MustCompile(`^field (.*) not found in type (\S+)$`)
+	unmarshalRE = regexp.MustCompile("(?s)^cannot unmarshal (\\S+)(?: `(.*)`)? into (.+)$")
 )
 
 // parserProblems are the messages of yaml.v3's parser, as opposed to its
@@ -275,7 +282,7 @@ func (idx *index) typeError(file, msg string) *Error {
 	if u := unknownRE.FindStringSubmatch(m[2]); u != nil {
 		e.Field = idx.keyAt(line, u[1])
 		e.Msg = "unknown field" + knownFields(u[2])
-	} else if u := unmarshaRE.FindStringSubmatch(m[2]); u != nil {
+	} else if u := unmarshalRE.FindStringSubmatch(m[2]); u != nil {
 		e.Field = idx.valueAt(line, u[1], u[2])
 		e.Msg = fmt.Sprintf("want %s, got %s", goTypeWords(u[3]), tagWords(u[1], u[2]))
 	} else {

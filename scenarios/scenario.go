@@ -107,7 +107,7 @@ type Scenario struct {
 	MicroShard  int        `yaml:"micro_shard"`
 	GlobalBatch int        `yaml:"global_batch"`
 	Epochs      int        `yaml:"epochs"`
-	Seed        uint64     `yaml:"seed"`
+	Seed        uint64     `yaml:"seed"`  // 0 while Seeds holds a sweep
 	Seeds       []uint64   `yaml:"seeds"` // a sweep; Expand makes one scenario per seed
 	TrainLimit  int        `yaml:"train_limit"`
 	WarmupSteps int        `yaml:"warmup_steps"`

@@ -43,6 +43,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	requireAll := fs.Bool("require-all", false, "a skipped scenario fails the run (exit 1)")
 	markdown := fs.Bool("markdown", false, "print the summary table as Markdown")
 	quiet := fs.Bool("quiet", false, "no progress output")
+	shard := fs.String("shard", "", "I/N: run only every N-th run of the expanded list (scenarios x seeds x count), starting at the I-th")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: go run . run [flags] NAME|FILE...\n\n"+
 			"Runs scenarios of the embedded suite by name (see 'go run . list') or scenario\n"+
@@ -87,7 +88,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		Options: bench.Options{Epochs: *epochs, TrainLimit: *limit},
 	}
 	fmt.Fprintf(stderr, "host: %s\n", host.Summary())
-	outcome, err := inv.Execute(ctx, inv.Runs(scs))
+	runs, err := bench.Shard(inv.Runs(scs), *shard)
+	if err != nil {
+		return 2, badUsage("run: --shard: %v", err)
+	}
+	outcome, err := inv.Execute(ctx, runs)
 	if outcome != nil && len(outcome.Records) > 0 {
 		fmt.Fprintln(stdout)
 		if terr := results.WriteSummary(stdout, outcome.Records, reported(outcome.Records), *markdown); terr != nil && err == nil {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,5 +160,32 @@ func TestGPUScenarioSkippedWithReason(t *testing.T) {
 	r := testEnv.Run(context.Background(), sc, Options{})
 	if r.Status != results.StatusSkipped || !strings.Contains(r.Reason, "gpu") {
 		t.Errorf("status %s, reason %q; want skipped naming what is missing", r.Status, r.Reason)
+	}
+}
+
+func TestShardsCoverTheSuiteOnce(t *testing.T) {
+	var runs []*scenarios.Scenario
+	for i := range 11 {
+		runs = append(runs, &scenarios.Scenario{Name: fmt.Sprint("run-", i)})
+	}
+	count := map[string]int{}
+	for i := 1; i <= 3; i++ {
+		part, err := Shard(runs, fmt.Sprintf("%d/3", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range part {
+			count[r.Name]++
+		}
+	}
+	for _, r := range runs {
+		if count[r.Name] != 1 {
+			t.Errorf("%s ran %d times over the shards, want 1", r.Name, count[r.Name])
+		}
+	}
+	for _, bad := range []string{"0/2", "3/2", "1/0", "a/b", "1/2x"} {
+		if _, err := Shard(runs, bad); err == nil {
+			t.Errorf("Shard(%q) accepted", bad)
+		}
 	}
 }

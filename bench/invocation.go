@@ -43,6 +43,26 @@ func (inv *Invocation) Runs(scs []*scenarios.Scenario) []*scenarios.Scenario {
 	return runs
 }
 
+// Shard keeps runs i (0-based) with i mod N = I-1, for spec "I/N": N
+// machines given 1/N .. N/N run the whole list exactly once between them.
+// An empty spec keeps everything.
+func Shard(runs []*scenarios.Scenario, spec string) ([]*scenarios.Scenario, error) {
+	if spec == "" {
+		return runs, nil
+	}
+	var i, n int
+	if _, err := fmt.Sscanf(spec, "%d/%d", &i, &n); err != nil || n < 1 || i < 1 || i > n || fmt.Sprintf("%d/%d", i, n) != spec {
+		return nil, fmt.Errorf("%q is not I/N with 1 <= I <= N", spec)
+	}
+	var out []*scenarios.Scenario
+	for k, r := range runs {
+		if k%n == i-1 {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
 // Execute runs everything in order, writing each record as soon as its run
 // ends (and the benchmark file after each run), so an interrupted invocation
 // leaves complete files for every run it finished or stopped.

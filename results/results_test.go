@@ -106,3 +106,24 @@ func TestBenchFileSkipsUnfinishedRuns(t *testing.T) {
 		}
 	}
 }
+
+func TestSummaryGroupsRepeatedRuns(t *testing.T) {
+	var recs []*Record
+	for i, c := range []struct{ acc, us float64 }{{0.90, 200}, {0.92, 220}, {0.94, 180}} {
+		r := sampleRecord()
+		r.Seed = uint64(i + 1)
+		r.Epochs[0].TestAccuracy = c.acc
+		r.Throughput.USPerSample = c.us
+		recs = append(recs, r)
+	}
+	var out bytes.Buffer
+	if err := WriteSummary(&out, recs, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	// mean 0.92, sample sd 0.02; median 200 with range 180-220.
+	for _, want := range []string{"ok ×3", "92.00% ± 2.00 pp (n=3)", "200 (180–220)", "3 of 3 runs"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("grouped table lacks %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -3,6 +3,8 @@ package results
 import (
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
@@ -29,8 +31,12 @@ func WriteSummary(w io.Writer, records []*Record, ref *Reported, markdown bool) 
 	}
 	t := tablewriter.NewTable(w, opts...)
 	t.Header(summaryHeader)
-	for _, r := range records {
-		if err := t.Append(summaryRow(r, ref)); err != nil {
+	for _, g := range groupRuns(records) {
+		row := summaryRow(g[0], ref)
+		if len(g) > 1 {
+			row = groupRow(g, ref)
+		}
+		if err := t.Append(row); err != nil {
 			return err
 		}
 	}
@@ -66,6 +72,106 @@ func summaryRow(r *Record, ref *Reported) []string {
 		row[6] = shorten(r.Reason, 60)
 	}
 	return row
+}
+
+// groupRuns gathers repeated runs (--count, seed sweeps) of one configuration,
+// in first-seen order.
+func groupRuns(records []*Record) [][]*Record {
+	var groups [][]*Record
+	index := map[string]int{}
+	for _, r := range records {
+		key := BenchName(r.Scenario, r.Engine, r.Devices, r.Replicas) + "/" + r.Reduction
+		i, ok := index[key]
+		if !ok {
+			i = len(groups)
+			index[key] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], r)
+	}
+	return groups
+}
+
+// groupRow summarises n runs: statuses counted, test accuracy as mean ± sd,
+// speed as the median with the range.
+func groupRow(g []*Record, ref *Reported) []string {
+	row := summaryRow(g[0], ref)
+	statuses := map[string]int{}
+	var order []string
+	var acc, us, sps []float64
+	for _, r := range g {
+		if statuses[r.Status] == 0 {
+			order = append(order, r.Status)
+		}
+		statuses[r.Status]++
+		if len(r.Epochs) > 0 {
+			acc = append(acc, r.FinalTestAccuracy())
+		}
+		if r.Throughput.USPerSample > 0 {
+			us = append(us, r.Throughput.USPerSample)
+			sps = append(sps, r.Throughput.SamplesPerSecond)
+		}
+	}
+	var st []string
+	for _, s := range order {
+		st = append(st, fmt.Sprintf("%s ×%d", s, statuses[s]))
+	}
+	row[4] = strings.Join(st, ", ")
+	if len(acc) > 0 {
+		m, sd := meanSD(acc)
+		row[5] = fmt.Sprintf("%s ± %.2f pp (n=%d)", pct(m), 100*sd, len(acc))
+	}
+	reached := 0
+	for _, r := range g {
+		if len(r.Targets) > 0 && r.Targets[0].Reached {
+			reached++
+		}
+	}
+	row[7] = fmt.Sprintf("%d of %d runs", reached, len(g))
+	if len(us) > 0 {
+		lo, med, hi := spread(us)
+		row[8] = fmt.Sprintf("%s (%s–%s)", num(med), num(lo), num(hi))
+		_, medS, _ := spread(sps)
+		row[9] = num(medS)
+		if ref != nil {
+			row[11] = fmt.Sprintf("%.2fx speed, %+.2f pp acc", ref.USPerSample/med, 100*(mean(acc)-ref.TestAccuracy))
+		}
+	}
+	return row
+}
+
+func mean(v []float64) float64 {
+	m, _ := meanSD(v)
+	return m
+}
+
+// meanSD is the mean and the sample standard deviation.
+func meanSD(v []float64) (float64, float64) {
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	m := s / float64(len(v))
+	if len(v) < 2 {
+		return m, 0
+	}
+	var ss float64
+	for _, x := range v {
+		ss += (x - m) * (x - m)
+	}
+	return m, math.Sqrt(ss / float64(len(v)-1))
+}
+
+// spread is the minimum, median and maximum.
+func spread(v []float64) (lo, med, hi float64) {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	med = s[n/2]
+	if n%2 == 0 {
+		med = (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[0], med, s[n-1]
 }
 
 func targetText(r *Record) string {

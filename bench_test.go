@@ -1,0 +1,46 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/mirrorbench/mirrorbench/bench"
+	"github.com/mirrorbench/mirrorbench/hardware"
+	"github.com/mirrorbench/mirrorbench/results"
+	"github.com/mirrorbench/mirrorbench/scenarios"
+)
+
+// BenchmarkTrain times one training step of the global batch per iteration,
+// for every scenario of the suite, on real MNIST batches with the scenario's
+// engine, devices and strategy. Set-up is outside the timed loop; scenarios
+// that cannot run here are skipped with their reason.
+//
+//	go test -run '^$' -bench . -benchtime 20x -count 6 > new.txt
+func BenchmarkTrain(b *testing.B) {
+	suite, err := scenarios.Suite()
+	if err != nil {
+		b.Fatal(err)
+	}
+	host := hardware.Detect()
+	env := &bench.Env{Host: &host}
+	for _, sc := range suite {
+		name := results.BenchName(sc.Name, sc.Engine, sc.Devices, max(sc.Replicas, 1))[len("Train/"):]
+		b.Run(name, func(b *testing.B) {
+			st, skip, err := env.NewStepper(sc)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if skip != "" {
+				b.Skip(skip)
+			}
+			defer st.Close()
+			for b.Loop() {
+				if err := st.Step(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			samples := float64(b.N * sc.GlobalBatch)
+			b.ReportMetric(samples/b.Elapsed().Seconds(), results.UnitSamplesPerSec)
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/samples, results.UnitNsPerSample)
+		})
+	}
+}

@@ -8,12 +8,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/mirrorbench/mirrorbench/bench"
 	"github.com/mirrorbench/mirrorbench/hardware"
 	"github.com/mirrorbench/mirrorbench/results"
 	"github.com/mirrorbench/mirrorbench/scenarios"
+	"github.com/mirrorbench/mirrorbench/trainer"
 )
 
 // parseInterleaved parses flags that may come before or after the positional
@@ -43,6 +45,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	requireAll := fs.Bool("require-all", false, "a skipped scenario fails the run (exit 1)")
 	markdown := fs.Bool("markdown", false, "print the summary table as Markdown")
 	quiet := fs.Bool("quiet", false, "no progress output")
+	export := fs.String("export-weights", "", "write each run's final weights to this safetensors file (Keras names and shapes)")
+	initW := fs.String("init-weights", "", "start from this safetensors file instead of the seeded Keras initialisation")
 	shard := fs.String("shard", "", "I/N: run only every N-th run of the expanded list (scenarios x seeds x count), starting at the I-th")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: go run . run [flags] NAME|FILE...\n\n"+
@@ -65,6 +69,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	case *epochs < 0 || *limit < 0 || *count < 1:
 		return 2, badUsage("run: --epochs and --train-limit must be >= 0, --count >= 1")
 	}
+	if *export != "" {
+		if err := results.CheckWritable(filepath.Dir(*export)); err != nil {
+			return 2, badUsage("run: --export-weights: %v", err)
+		}
+	}
+	if *initW != "" {
+		if _, _, err := trainer.ReadSafetensors(*initW); err != nil {
+			return 2, badUsage("run: --init-weights: %v", err)
+		}
+	}
 	var scs []*scenarios.Scenario
 	for _, n := range names {
 		sc, err := scenarios.Resolve(n)
@@ -82,10 +96,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}()
 
 	host := hardware.Detect()
+	if err := calibrate(&host); err != nil {
+		fmt.Fprintln(stderr, "warning: no calibration:", err)
+	}
 	env := &bench.Env{Progress: bench.NewProgress(stderr, *quiet), Host: &host, Build: bench.BuildInfo()}
 	inv := &bench.Invocation{
 		Out: *out, Count: *count, RequireAll: *requireAll, Stdout: stdout, Env: env,
-		Options: bench.Options{Epochs: *epochs, TrainLimit: *limit},
+		Options: bench.Options{Epochs: *epochs, TrainLimit: *limit, InitWeights: *initW, ExportWeights: *export},
 	}
 	fmt.Fprintf(stderr, "host: %s\n", host.Summary())
 	runs, err := bench.Shard(inv.Runs(scs), *shard)

@@ -21,6 +21,7 @@ const usage = `mirrorbench: reproduce and benchmark the Keras MNIST CNN (REFEREN
 Usage:
   go run . run [flags] NAME|FILE...   run scenarios from the suite (by name) or files
   go run . list                       list the embedded scenario suite
+  go run . verify RECORD.json         re-run a recorded run and check it reproduces
   go run . hardware                   this host, its calibration, the reference profiles
   go run . help scenarios             the scenario file format
 
@@ -63,6 +64,8 @@ func dispatch(args []string, stdout, stderr io.Writer) (int, error) {
 	switch verb, rest := args[0], args[1:]; verb {
 	case "run":
 		return cmdRun(rest, stdout, stderr)
+	case "verify":
+		return cmdVerify(rest, stdout, stderr)
 	case "list":
 		return 0, cmdList(rest, stdout)
 	case "hardware":

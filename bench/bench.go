@@ -19,8 +19,10 @@ import (
 
 // Options are the run-time overrides of the CLI.
 type Options struct {
-	Epochs     int // > 0 overrides the scenario's epochs
-	TrainLimit int // > 0 overrides the scenario's train_limit
+	Epochs        int    // > 0 overrides the scenario's epochs
+	TrainLimit    int    // > 0 overrides the scenario's train_limit
+	InitWeights   string // a safetensors file to start from instead of the seeded init
+	ExportWeights string // write the final weights here as safetensors
 }
 
 // Env is what every run of one invocation shares: the data (loaded once, on
@@ -53,6 +55,7 @@ type plan struct {
 	deviceIDs []int
 	epochs    int
 	limit     int
+	opt       Options
 }
 
 // Run trains one scenario and returns its record. Skips, failures and
@@ -80,7 +83,8 @@ func (e *Env) Run(ctx context.Context, sc *scenarios.Scenario, opt Options) *res
 		return rec
 	}
 	rec.Dataset = datasetInfo(ds)
-	if err := e.train(ctx, p, ds, rec, start); err != nil {
+	// Times to target count from the first step: loading the data is not training.
+	if err := e.train(ctx, p, ds, rec, time.Now()); err != nil {
 		rec.Status, rec.Reason = results.StatusFailed, err.Error()
 	}
 	return rec
@@ -89,7 +93,7 @@ func (e *Env) Run(ctx context.Context, sc *scenarios.Scenario, opt Options) *res
 // resolve turns the scenario's devices into replicas and threads on this
 // host, or says why it cannot run here.
 func resolve(sc *scenarios.Scenario, opt Options, host *hardware.Host) (plan, string) {
-	p := plan{sc: sc, epochs: sc.Epochs, limit: sc.TrainLimit, replicas: max(sc.Replicas, 1), threads: 1}
+	p := plan{sc: sc, epochs: sc.Epochs, limit: sc.TrainLimit, replicas: max(sc.Replicas, 1), threads: 1, opt: opt}
 	if opt.Epochs > 0 {
 		p.epochs = opt.Epochs
 	}
@@ -126,8 +130,10 @@ func (e *Env) train(ctx context.Context, p plan, ds *trainer.Dataset, rec *resul
 	if p.limit > 0 && p.limit < trainSet.Len() {
 		trainSet = trainSet.Slice(0, p.limit)
 	}
-	init := trainer.NewParams()
-	trainer.InitKeras(init, sc.Seed)
+	init, err := initialWeights(sc, p.opt, rec)
+	if err != nil {
+		return err
+	}
 	cfg := trainerConfig(p)
 	tr, err := trainer.NewTrainer(cfg, init)
 	if err != nil {
@@ -167,6 +173,11 @@ func (e *Env) train(ctx context.Context, p plan, ds *trainer.Dataset, rec *resul
 	}
 	rec.Fingerprint = tr.Params().Fingerprint()
 	meter.fill(rec)
+	if p.opt.ExportWeights != "" {
+		if err := exportWeights(p.opt.ExportWeights, tr.Params(), rec); err != nil {
+			return err
+		}
+	}
 	if rec.Status == results.StatusOK {
 		finishTargets(rec)
 	}

@@ -7,13 +7,13 @@ import (
 	"github.com/mirrorbench/mirrorbench/scenarios"
 	"github.com/mirrorbench/mirrorbench/trainer"
 	"github.com/mirrorbench/mirrorbench/trainer/gorgoniaengine"
-	// "github.com/mirrorbench/mirrorbench/trainer/native"
+	"github.com/mirrorbench/mirrorbench/trainer/native"
 )
 
 // Engines are the engines of this build, by scenario name.
 var Engines = map[string]trainer.Engine{
 	"gorgonia": gorgoniaengine.New(),
-	// "native":   native.New(),
+	"native":   native.New(),
 }
 
 // gpuSkipReason says exactly what is missing for a device kind that no engine

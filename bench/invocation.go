@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/mirrorbench/mirrorbench/hardware"
@@ -78,7 +79,7 @@ func (inv *Invocation) Execute(ctx context.Context, runs []*scenarios.Scenario) 
 		}
 		inv.Env.Progress.Start("[%d/%d] %s (engine %s, devices %s, %s, batch %d, seed %d)",
 			i+1, len(runs), sc.Name, sc.Engine, sc.Devices, sc.Strategy, sc.GlobalBatch, sc.Seed)
-		rec := inv.Env.Run(ctx, sc, inv.Options)
+		rec := inv.Env.Run(ctx, sc, inv.runOptions(sc, i, len(runs)))
 		addEfficiency(rec, inv.Env.Host)
 		path := filepath.Join(inv.Out, fmt.Sprintf("%s-seed%d-%s-%02d.json", sc.Name, sc.Seed, stamp, i+1))
 		if err := results.WriteRecord(path, rec); err != nil {
@@ -92,6 +93,16 @@ func (inv *Invocation) Execute(ctx context.Context, runs []*scenarios.Scenario) 
 	}
 	out.ExitCode = exitCode(out.Records, inv.RequireAll)
 	return out, nil
+}
+
+// runOptions gives each run its own weights file when several runs export.
+func (inv *Invocation) runOptions(sc *scenarios.Scenario, i, n int) Options {
+	opt := inv.Options
+	if opt.ExportWeights != "" && n > 1 {
+		base := strings.TrimSuffix(opt.ExportWeights, ".safetensors")
+		opt.ExportWeights = fmt.Sprintf("%s-%s-seed%d-%02d.safetensors", base, sc.Name, sc.Seed, i+1)
+	}
+	return opt
 }
 
 func reasonSuffix(r *results.Record) string {

@@ -9,6 +9,7 @@ import (
 	"github.com/mirrorbench/mirrorbench/results"
 	"github.com/mirrorbench/mirrorbench/scenarios"
 	"github.com/mirrorbench/mirrorbench/trainer"
+	"github.com/mirrorbench/mirrorbench/trainer/kernels"
 )
 
 // newRecord fills what the scenario and the invocation decide.
@@ -16,7 +17,7 @@ func newRecord(sc *scenarios.Scenario, e *Env) *results.Record {
 	rec := &results.Record{
 		SchemaVersion: results.SchemaVersion,
 		Scenario:      sc.Name, Description: sc.Description,
-		ScenarioFile: sc.File, ScenarioHash: sc.Hash, Reference: sc.Reference,
+		ScenarioFile: sc.File, ScenarioHash: sc.Hash, ScenarioYAML: sc.Source, Reference: sc.Reference,
 		Engine: sc.Engine, Strategy: sc.Strategy, Devices: sc.Devices,
 		Reduction: sc.Reduction, GlobalBatch: sc.GlobalBatch, Seed: sc.Seed,
 		Optimizer: results.Optimizer{
@@ -46,7 +47,8 @@ func datasetInfo(ds *trainer.Dataset) results.Dataset {
 // BuildInfo describes this binary: Go version, module versions and, from
 // the build's VCS stamp or else from git in the working folder, the commit.
 func BuildInfo() results.Build {
-	b := results.Build{GoVersion: runtime.Version(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, Modules: map[string]string{}}
+	b := results.Build{GoVersion: runtime.Version(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
+		Modules: map[string]string{}, Kernels: kernels.Path()}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		b.Module = bi.Main.Path
 		for _, m := range bi.Deps {

@@ -26,12 +26,15 @@ const (
 
 // Record is one run of one scenario.
 type Record struct {
-	SchemaVersion int    `json:"schema_version"`
-	Scenario      string `json:"scenario"`
-	Description   string `json:"description,omitempty"`
-	ScenarioFile  string `json:"scenario_file"`
-	ScenarioHash  string `json:"scenario_sha256"`
-	Reference     string `json:"reference,omitempty"`
+	SchemaVersion int          `json:"schema_version"`
+	Scenario      string       `json:"scenario"`
+	Description   string       `json:"description,omitempty"`
+	ScenarioFile  string       `json:"scenario_file"`
+	ScenarioHash  string       `json:"scenario_sha256"`
+	ScenarioYAML  string       `json:"scenario_yaml"` // the file as run: what verify re-runs
+	InitWeights   *WeightsFile `json:"init_weights,omitempty"`
+	ExportWeights *WeightsFile `json:"export_weights,omitempty"`
+	Reference     string       `json:"reference,omitempty"`
 
 	Engine            string    `json:"engine"`
 	Strategy          string    `json:"strategy"`
@@ -61,6 +64,13 @@ type Record struct {
 	Host        *hardware.Host `json:"host"`
 	Build       Build          `json:"build"`
 	Dataset     Dataset        `json:"dataset"`
+}
+
+// WeightsFile is a safetensors file a run started from or wrote.
+type WeightsFile struct {
+	Path        string `json:"path"`
+	SHA256      string `json:"sha256"`
+	Fingerprint string `json:"fingerprint"` // of the weights in it
 }
 
 // Optimizer is the optimizer's settings as run.

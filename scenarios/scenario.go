@@ -117,6 +117,7 @@ type Scenario struct {
 	Device      DeviceSpec `yaml:"-"` // Devices, parsed
 	File        string     `yaml:"-"` // "scenarios/NAME.yaml" for the embedded suite, else the path
 	Hash        string     `yaml:"-"` // hex SHA-256 of the file's bytes
+	Source      string     `yaml:"-"` // the file's text, kept in run records so a run can be verified
 }
 
 // Optimizer is the optimizer block of a scenario. Only Keras's Adam exists.
@@ -177,6 +178,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	s.File = file
 	sum := sha256.Sum256(data)
 	s.Hash = hex.EncodeToString(sum[:])
+	s.Source = string(data)
 	return s, nil
 }
 

@@ -1,0 +1,124 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/mirrorbench/mirrorbench/results"
+	"github.com/mirrorbench/mirrorbench/scenarios"
+)
+
+// Tolerances for records made where bitwise equality is not promised (another
+// architecture or kernel path): figures must agree this closely.
+const (
+	verifyLossRel = 1e-3  // relative, on losses
+	verifyAccAbs  = 0.003 // absolute, on accuracies (30 of 10,000 test images)
+)
+
+// Verification is the outcome of re-running a recorded run.
+type Verification struct {
+	Notes   []string // differences of build, architecture or data, said before comparing
+	Bitwise bool     // the fingerprint had to match exactly
+	New     *results.Record
+	Diff    string // empty when the records agree
+}
+
+// OK says whether the rerun reproduced the record.
+func (v *Verification) OK() bool { return v.Diff == "" && v.New.Status != results.StatusFailed }
+
+// Verify re-runs old's scenario with its seed, epochs, train limit and
+// initial weights, and compares the new record with it.
+func (e *Env) Verify(ctx context.Context, old *results.Record) (*Verification, error) {
+	if old.ScenarioYAML == "" {
+		return nil, fmt.Errorf("record of %s holds no scenario_yaml: it cannot be re-run", old.Scenario)
+	}
+	sc, err := scenarios.Parse(old.ScenarioFile, []byte(old.ScenarioYAML))
+	if err != nil {
+		return nil, err
+	}
+	if sc.Hash != old.ScenarioHash {
+		return nil, fmt.Errorf("record's scenario_yaml does not match its scenario_sha256: the record was edited")
+	}
+	sc.Seed, sc.Seeds = old.Seed, nil
+	v := &Verification{Notes: e.provenanceNotes(old)}
+	v.Bitwise = old.Build.GOARCH == runtime.GOARCH && old.Build.Kernels == e.Build.Kernels
+	opt := Options{Epochs: old.EpochsPlanned, TrainLimit: old.TrainLimit}
+	if old.InitWeights != nil {
+		opt.InitWeights = old.InitWeights.Path
+	}
+	v.New = e.Run(ctx, sc, opt)
+	v.Diff = diffRecords(old, v.New, v.Bitwise)
+	return v, nil
+}
+
+func (e *Env) provenanceNotes(old *results.Record) []string {
+	var notes []string
+	b := e.Build
+	if old.Build.GOARCH != b.GOARCH || old.Build.Kernels != b.Kernels {
+		notes = append(notes, fmt.Sprintf("recorded on %s with %s kernels, re-run on %s with %s kernels: figures compared within a tolerance (losses %g relative, accuracies %g), fingerprint not compared",
+			old.Build.GOARCH, orNone(old.Build.Kernels), b.GOARCH, orNone(b.Kernels), verifyLossRel, verifyAccAbs))
+	}
+	if old.Build.GitCommit != b.GitCommit || old.Build.GitDirty || b.GitDirty {
+		notes = append(notes, fmt.Sprintf("recorded by build %s (dirty %v), re-run by %s (dirty %v): a code change may change the result",
+			short(old.Build.GitCommit), old.Build.GitDirty, short(b.GitCommit), b.GitDirty))
+	}
+	if old.Build.GoVersion != b.GoVersion {
+		notes = append(notes, fmt.Sprintf("recorded with %s, re-run with %s", old.Build.GoVersion, b.GoVersion))
+	}
+	return notes
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func short(commit string) string {
+	if len(commit) > 12 {
+		return commit[:12]
+	}
+	return orNone(commit)
+}
+
+// diffRecords compares what a run decides (figures, targets, status,
+// fingerprint, data), ignoring wall times and what depends on the host.
+func diffRecords(old, new *results.Record, bitwise bool) string {
+	opts := []cmp.Option{
+		cmpopts.IgnoreFields(results.Record{}, "StartedAt", "FinishedAt", "WallSecs", "Throughput",
+			"Timing", "Efficiency", "Host", "Build", "ExportWeights"),
+		cmpopts.IgnoreFields(results.Epoch{}, "Seconds", "SamplesPerSecond"),
+		cmpopts.IgnoreFields(results.TargetResult{}, "Seconds"),
+		cmpopts.IgnoreFields(results.Dataset{}, "Dir"),
+	}
+	if !bitwise {
+		opts = append(opts,
+			cmpopts.IgnoreFields(results.Record{}, "Fingerprint"),
+			cmp.FilterPath(isLoss, cmp.Comparer(relClose(verifyLossRel))),
+			cmp.FilterPath(isAccuracy, cmp.Comparer(absClose(verifyAccAbs))))
+	}
+	return cmp.Diff(old, new, opts...)
+}
+
+func isLoss(p cmp.Path) bool {
+	last := p.Last().String()
+	return last == ".TrainLoss" || last == ".TestLoss"
+}
+
+func isAccuracy(p cmp.Path) bool {
+	last := p.Last().String()
+	return last == ".TrainAccuracy" || last == ".TestAccuracy"
+}
+
+func relClose(tol float64) func(a, b float64) bool {
+	return func(a, b float64) bool { return math.Abs(a-b) <= tol*math.Max(math.Abs(a), math.Abs(b)) }
+}
+
+func absClose(tol float64) func(a, b float64) bool {
+	return func(a, b float64) bool { return math.Abs(a-b) <= tol }
+}

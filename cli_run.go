@@ -115,7 +115,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		if terr := results.WriteSummary(stdout, outcome.Records, reported(outcome.Records), *markdown); terr != nil && err == nil {
 			err = terr
 		}
-		fmt.Fprintf(stdout, "\nrecords and %s in %s\n", "benchmark file", *out)
+		if paths, perr := writePlots(*out, outcome.Records); perr != nil {
+			fmt.Fprintln(stderr, "warning: plots:", perr)
+		} else if len(paths) > 0 {
+			fmt.Fprintf(stdout, "\nplots: %v", paths)
+		}
+		fmt.Fprintf(stdout, "\nrecords: %s/*.json, benchmark file: %s\n", *out, outcome.BenchFile)
 	}
 	if outcome == nil { // --out unusable: found before any training
 		return 2, err

@@ -4,7 +4,7 @@ OUT   ?= results/out
 # Fuzz time per target in `make test`.
 FUZZTIME ?= 5s
 
-.PHONY: test vet fuzz bench bench-quick benchstat clean
+.PHONY: test vet fuzz bench bench-quick benchstat compare clean
 
 test: vet
 	$(GO) test -count=1 ./...
@@ -34,3 +34,8 @@ benchstat:
 
 clean:
 	rm -rf $(OUT)
+
+# Benchmarks of BASE against the working tree, interleaved, with a verdict:
+#   make compare BASE=HEAD~1 [COUNT=10]
+compare:
+	BASE=$(BASE) COUNT=$(or $(COUNT),10) .ci/compare.sh

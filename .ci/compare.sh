@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# make compare BASE=<git ref>: benchmarks of BASE and of the working tree, run
+# interleaved (base, head, base, head, ...) for COUNT rounds so machine noise
+# falls on both sides alike, then mirrorbench's verdict.
+#
+# Environment: BASE (required), COUNT (10), BENCH (benchmark regexp, default
+# the native suite), BENCHTIME (20x), OUT (results/compare), FORMAT (text).
+set -euo pipefail
+: "${BASE:?set BASE to a git ref, e.g. make compare BASE=HEAD~1}"
+COUNT=${COUNT:-10}
+BENCH=${BENCH:-Train/scenario=(reference-cpu1|reference-multicore|mirrored-cpu2|mirrored-cpu2-canonical)/}
+BENCHTIME=${BENCHTIME:-20x}
+OUT=${OUT:-results/compare}
+top=$(git rev-parse --show-toplevel)
+cd "$top"
+mkdir -p "$OUT"
+work=$(mktemp -d)
+trap 'git worktree remove --force "$work/base" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+
+echo "compare: building $BASE ($(git rev-parse --short "$BASE")) and the working tree" >&2
+git worktree add --detach "$work/base" "$BASE" >/dev/null 2>&1
+(cd "$work/base" && go test -c -o "$work/base.test" .)
+go test -c -o "$work/head.test" .
+
+base_txt="$OUT/base.txt" head_txt="$OUT/head.txt"
+: >"$base_txt"
+: >"$head_txt"
+for i in $(seq 1 "$COUNT"); do
+  echo "compare: round $i/$COUNT" >&2
+  (cd "$work/base" && "$work/base.test" -test.run '^$' -test.bench "$BENCH" -test.benchtime "$BENCHTIME" -test.count 1) >>"$base_txt"
+  "$work/head.test" -test.run '^$' -test.bench "$BENCH" -test.benchtime "$BENCHTIME" -test.count 1 >>"$head_txt"
+done
+
+go run . compare --format markdown "$base_txt" "$head_txt" >"$OUT/summary.md" || true
+go run . compare --format "${FORMAT:-text}" "$base_txt" "$head_txt"

@@ -14,8 +14,12 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || (gofmt -l . && echo "gofmt: files above need formatting" && false)
 	$(GO) vet ./...
 
+# Each fuzz target for a few seconds: the scenario parser, the record reader,
+# the safetensors reader.
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./scenarios
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRecord$$' -fuzztime $(FUZZTIME) ./results
+	$(GO) test -run '^$$' -fuzz '^FuzzReadSafetensors$$' -fuzztime $(FUZZTIME) ./trainer
 
 # The default suite: the native reference runs in full, the Gorgonia baseline
 # for one epoch (about 2.5 minutes on 2 cores), the mirrored runs, and the GPU

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"slices"
 
@@ -71,7 +72,7 @@ func printHost(w io.Writer, h hardware.Host) {
 	}
 	if c := h.Calibration; c != nil {
 		fmt.Fprintf(w, "calibration: kernel %s, sgemm %s:", c.Kernel, c.SgemmShape)
-		for _, t := range slices.Sorted(mapsKeys(c.SgemmGFLOPS)) {
+		for _, t := range slices.Sorted(maps.Keys(c.SgemmGFLOPS)) {
 			fmt.Fprintf(w, " %.1f GFLOP/s on %d thread(s);", c.SgemmGFLOPS[t], t)
 		}
 		fmt.Fprintf(w, " memory copy %.1f GB/s, triad %.1f GB/s (cached %s)\n", c.CopyGBs, c.TriadGBs, c.CachedAt)
@@ -85,16 +86,6 @@ func noteSuffix(note string) string {
 		return " (nvidia-smi not found)"
 	}
 	return " (" + note + ")"
-}
-
-func mapsKeys(m map[int]float64) func(func(int) bool) {
-	return func(yield func(int) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // hostProfile turns the calibrated host into a profile, so it is projected

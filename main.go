@@ -22,6 +22,7 @@ Usage:
   go run . run [flags] NAME|FILE...   run scenarios from the suite (by name) or files
   go run . compare [flags] OLD NEW    benchstat-style comparison with a verdict (exit 1 on regression)
   go run . report [--markdown] DIR... tables and plots from stored records, no training
+  go run . eval WEIGHTS.safetensors   test accuracy of exported weights (engine gorgonia by default)
   go run . list                       list the embedded scenario suite
   go run . verify RECORD.json         re-run a recorded run and check it reproduces
   go run . hardware                   this host, its calibration, the reference profiles
@@ -68,6 +69,8 @@ func dispatch(args []string, stdout, stderr io.Writer) (int, error) {
 		return cmdRun(rest, stdout, stderr)
 	case "verify":
 		return cmdVerify(rest, stdout, stderr)
+	case "eval":
+		return cmdEval(rest, stdout, stderr)
 	case "compare":
 		return cmdCompare(rest, stdout, stderr)
 	case "report":

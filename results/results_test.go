@@ -2,6 +2,7 @@ package results
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,4 +127,33 @@ func TestSummaryGroupsRepeatedRuns(t *testing.T) {
 			t.Errorf("grouped table lacks %q:\n%s", want, out.String())
 		}
 	}
+}
+
+// FuzzDecodeRecord: the record reader never panics, and what it accepts
+// survives a write and a read unchanged.
+func FuzzDecodeRecord(f *testing.F) {
+	data, _ := json.Marshal(sampleRecord())
+	f.Add(data)
+	f.Add(data[:len(data)/2])
+	f.Add([]byte(`{"schema_version": 1, "scenario": "x", "status": "ok", "epochs": [{"epoch": "1"}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := DecodeRecord("fuzz.json", data)
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.json") {
+				t.Errorf("error does not name the file: %v", err)
+			}
+			return
+		}
+		path := filepath.Join(t.TempDir(), "r.json")
+		if err := WriteRecord(path, r); err != nil {
+			return // e.g. NaN cannot be written as JSON: rejected, not corrupted
+		}
+		back, err := ReadRecord(path)
+		if err != nil {
+			t.Fatalf("a record that was read cannot be read back: %v", err)
+		}
+		if diff := cmp.Diff(r, back); diff != "" {
+			t.Errorf("round trip changed the record:\n%s", diff)
+		}
+	})
 }

@@ -154,6 +154,7 @@ func TestDefaults(t *testing.T) {
 		Device:      DeviceSpec{Kind: "cpu", Threads: 1},
 		File:        "minimal.yaml",
 		Hash:        fmt.Sprintf("%x", sha256.Sum256(in)),
+		Source:      string(in),
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", s, want)

@@ -1,6 +1,10 @@
 package trainer
 
-import "math"
+import (
+	"math"
+
+	"github.com/mirrorbench/mirrorbench/trainer/kernels"
+)
 
 // AdamConfig holds Keras's Adam settings (defaults: 1e-3, 0.9, 0.999, 1e-7).
 type AdamConfig struct {
@@ -67,10 +71,7 @@ func (a *Adam) Step(w, g *Params) {
 
 // adamUpdate is the element-wise update; kept in this order, without fused
 // multiply-adds, so that every implementation of it agrees bit for bit.
+// kernels.Adam runs it with AVX where the CPU has it, bitwise equal to Go.
 func adamUpdate(w, m, v, g []float32, s AdamStep) {
-	for j := range w {
-		m[j] += (g[j] - m[j]) * s.OneMinusBeta1
-		v[j] += (g[j]*g[j] - v[j]) * s.OneMinusBeta2
-		w[j] -= s.LR * m[j] / (float32(math.Sqrt(float64(v[j]))) + s.Epsilon)
-	}
+	kernels.Adam(w, m, v, g, s.LR, s.OneMinusBeta1, s.OneMinusBeta2, s.Epsilon)
 }

@@ -60,3 +60,33 @@ func BenchmarkAdam(b *testing.B) {
 	}
 	SetGeneric(false)
 }
+
+// BenchmarkPool times one image's max-pool (5408 outputs) and its backward,
+// the latter reading the gradient with the stride of a batch of 32.
+func BenchmarkPool(b *testing.B) {
+	const n, stride = 5408, 32
+	r := rand.New(rand.NewPCG(1, 1))
+	x, pooled, arg := poolInput(r, n), make([]float32, n), make([]int32, n)
+	d, g := randSlice(r, n*stride), make([]float32, 4*n)
+	b.Run("MaxPool4", func(b *testing.B) {
+		for b.Loop() {
+			MaxPool4(x, pooled, arg)
+		}
+	})
+	b.Run("Unpool4/stride=32", func(b *testing.B) {
+		for b.Loop() {
+			Unpool4(arg, d, stride, g)
+		}
+	})
+	b.Run("Unpool4/stride=1", func(b *testing.B) {
+		for b.Loop() {
+			Unpool4(arg, d, 1, g)
+		}
+	})
+	b.Run("Transpose/5408x32", func(b *testing.B) {
+		t := make([]float32, n*stride)
+		for b.Loop() {
+			Transpose(n, stride, d, stride, t, n)
+		}
+	})
+}

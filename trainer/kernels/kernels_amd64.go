@@ -129,3 +129,12 @@ func adamAsm(w, m, v, g []float32, lrT, omb1, omb2, eps float32) int {
 	}
 	return n
 }
+
+//go:noescape
+func maxPool4AVX(x, pooled *float32, arg *int32, n int)
+
+//go:noescape
+func unpool4AVX(arg *int32, d *float32, stride int, grad *float32, n int)
+
+//go:noescape
+func transpose8AVX(src unsafe.Pointer, lds uintptr, dst unsafe.Pointer, ldd uintptr)

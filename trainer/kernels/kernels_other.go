@@ -2,6 +2,8 @@
 
 package kernels
 
+import "unsafe"
+
 const hasAsm = false
 
 func sgemmAsm(m, n, k int, a []float32, rs, ps uintptr, b []float32, ldb int, c []float32, ldc int, acc bool) {
@@ -13,3 +15,13 @@ func sgemmAsmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []flo
 }
 
 func adamAsm(w, m, v, g []float32, lrT, omb1, omb2, eps float32) int { return 0 }
+
+func maxPool4AVX(x, pooled *float32, arg *int32, n int) { panic("kernels: no assembly path") }
+
+func unpool4AVX(arg *int32, d *float32, stride int, grad *float32, n int) {
+	panic("kernels: no assembly path")
+}
+
+func transpose8AVX(src unsafe.Pointer, lds uintptr, dst unsafe.Pointer, ldd uintptr) {
+	panic("kernels: no assembly path")
+}

@@ -26,17 +26,27 @@ func denseForward(n, j0, j1 int, x, w, bias, h []float32) {
 	}
 }
 
-// denseBackward computes rows [f0, f1) of the kernel gradient and of the
-// input gradient, the latter transposed ([feature][sample]) so that both are
-// plain row splits of the weight matrix:
+// denseBackward computes rows [f0, f1) of the kernel gradient and columns
+// [f0, f1) of the input gradient:
 //
 //	dw[f][u] = sum_b x[b][f] * dh[b][u]
-//	dxT[f][b] = sum_u w[f][u] * dhT[u][b]
-func denseBackward(n, f0, f1 int, x, w, dh, dhT, dw, dxT []float32) {
-	rows := f1 - f0
-	kernels.SgemmTN(rows, hidden, n, x[f0:], flat, dh, hidden, dw[f0*hidden:], hidden, false)
-	kernels.SgemmNN(rows, n, hidden, w[f0*hidden:], hidden, dhT, n, dxT[f0*n:], n, false)
+//	dx[b][f] = sum_u w[f][u] * dhT[u][b]
+//
+// Both are row splits of the weight matrix. dx is computed transposed, as
+// w·dhT, a chunk of rows at a time into tile (chunk x n), then transposed
+// into place while the chunk is in cache.
+func denseBackward(n, f0, f1 int, x, w, dh, dhT, dw, dx, tile []float32) {
+	kernels.SgemmTN(f1-f0, hidden, n, x[f0:], flat, dh, hidden, dw[f0*hidden:], hidden, false)
+	for f := f0; f < f1; f += dxChunk {
+		rows := min(dxChunk, f1-f)
+		kernels.SgemmNN(rows, n, hidden, w[f*hidden:], hidden, dhT, n, tile, n, false)
+		kernels.Transpose(rows, n, tile, n, dx[f:], flat)
+	}
 }
+
+// dxChunk is the rows of dxᵀ computed per step of denseBackward: a multiple of
+// the micro-kernel's 6 rows and the transpose's 8.
+const dxChunk = 96
 
 // denseBiasGrad sums the hidden gradient over the samples, in sample order:
 //

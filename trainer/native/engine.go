@@ -43,7 +43,8 @@ func (Engine) NewReplica(cfg trainer.ReplicaConfig) (trainer.Replica, error) {
 	return newReplica(max(cfg.Threads, 1), cfg.MaxBatch), nil
 }
 
-// replica holds one model's activations and scratch for up to maxBatch samples.
+// replica holds one model's activations and scratch for up to maxBatch
+// samples. One call at a time: the strategy drives each replica from one goroutine.
 type replica struct {
 	maxBatch int
 	pool     *pool
@@ -58,17 +59,18 @@ type replica struct {
 
 	kext     []float32 // [10][32] conv kernel with the bias as its last row
 	pooled   []float32 // [n][5408] conv stage output = dense input
-	arg      []uint8   // [n][5408] winning window position of each pooled value
+	arg      []int32   // [n][5408] winning window position of each pooled value, -1 if none
 	h        []float32 // [n][128] hidden activations
 	logits   []float32 // [n][10]
 	dlogits  []float32 // [n][10]
 	dlogitsT []float32 // [10][n]
 	dh       []float32 // [n][128]
 	dhT      []float32 // [128][n]
-	dxT      []float32 // [5408][n] gradient at the dense input
+	dx       []float32 // [n][5408] gradient at the dense input
 	dk       []float32 // [n][10][32] each sample's conv kernel+bias gradient
 	patch    [][]float32
 	conv     [][]float32 // per part: [676][32] conv output, then its gradient
+	dxTile   [][]float32 // per part: [dxChunk][n] a chunk of dxᵀ
 
 	// Method values made once, so handing them to the pool allocates nothing.
 	convForwardFn, denseForwardFn, denseBackwardFn, convBackwardFn func(part, parts int)
@@ -80,19 +82,20 @@ func newReplica(threads, maxBatch int) *replica {
 		pool:     newPool(threads),
 		kext:     make([]float32, patchLen*filters),
 		pooled:   make([]float32, maxBatch*flat),
-		arg:      make([]uint8, maxBatch*flat),
+		arg:      make([]int32, maxBatch*flat),
 		h:        make([]float32, maxBatch*hidden),
 		logits:   make([]float32, maxBatch*classes),
 		dlogits:  make([]float32, maxBatch*classes),
 		dlogitsT: make([]float32, maxBatch*classes),
 		dh:       make([]float32, maxBatch*hidden),
 		dhT:      make([]float32, maxBatch*hidden),
-		dxT:      make([]float32, maxBatch*flat),
+		dx:       make([]float32, maxBatch*flat),
 		dk:       make([]float32, maxBatch*patchLen*filters),
 	}
 	for range threads {
 		r.patch = append(r.patch, make([]float32, convPos*patchLen))
 		r.conv = append(r.conv, make([]float32, convPos*filters))
+		r.dxTile = append(r.dxTile, make([]float32, dxChunk*maxBatch))
 	}
 	r.convForwardFn = r.convForwardPart
 	r.denseForwardFn = r.denseForwardPart

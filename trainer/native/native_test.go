@@ -165,7 +165,7 @@ func equal(a, b []string) bool {
 func TestEvaluateMatchesGradients(t *testing.T) {
 	rep := newTestReplica(t, 2, 40)
 	p, g := initParams(4), trainer.NewParams()
-	for _, n := range []int{1, 7, 40} {
+	for _, n := range []int{0, 1, 7, 40} {
 		b := syntheticBatch(n, uint64(n))
 		gr, err := rep.Gradients(p, b, g)
 		if err != nil {
@@ -250,5 +250,17 @@ func TestEngine(t *testing.T) {
 	e := New()
 	if e.Name() != "native" || len(e.Devices()) != 1 || e.Devices()[0] != "cpu" {
 		t.Fatalf("engine %q devices %v", e.Name(), e.Devices())
+	}
+}
+
+// TestNoAllocations: a training step allocates nothing in steady state.
+func TestNoAllocations(t *testing.T) {
+	rep := newTestReplica(t, 2, 16)
+	p, g, b := initParams(8), trainer.NewParams(), syntheticBatch(16, 8)
+	if allocs := testing.AllocsPerRun(5, func() { rep.Gradients(p, b, g) }); allocs != 0 {
+		t.Errorf("Gradients allocates %v times per call", allocs)
+	}
+	if allocs := testing.AllocsPerRun(5, func() { rep.Evaluate(p, b) }); allocs != 0 {
+		t.Errorf("Evaluate allocates %v times per call", allocs)
 	}
 }

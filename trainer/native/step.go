@@ -42,12 +42,12 @@ func (r *replica) denseForwardPart(part, parts int) {
 }
 
 // denseBackwardPart computes this part's rows of the dense kernel gradient
-// and of the transposed input gradient.
+// and columns of the input gradient.
 func (r *replica) denseBackwardPart(part, parts int) {
 	f0, f1 := span(flat, rowBlock, part, parts)
 	if f0 < f1 {
 		denseBackward(r.n, f0, f1, r.pooled, r.p.T[trainer.DenseW].Data, r.dh, r.dhT,
-			r.grads.T[trainer.DenseW].Data, r.dxT)
+			r.grads.T[trainer.DenseW].Data, r.dx, r.dxTile[part])
 	}
 }
 
@@ -55,8 +55,8 @@ func (r *replica) denseBackwardPart(part, parts int) {
 func (r *replica) convBackwardPart(part, parts int) {
 	lo, hi := span(r.n, 1, part, parts)
 	for b := lo; b < hi; b++ {
-		convBackward(r.x[b*trainer.ImagePixels:], r.patch[part], r.conv[part], r.pooled[b*flat:], r.arg[b*flat:],
-			r.dxT[b:], r.n, r.dk[b*patchLen*filters:])
+		convBackward(r.x[b*trainer.ImagePixels:], r.patch[part], r.conv[part], r.arg[b*flat:],
+			r.dx[b*flat:], r.dk[b*patchLen*filters:])
 	}
 }
 

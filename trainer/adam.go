@@ -48,12 +48,15 @@ func (a *Adam) Begin() AdamStep {
 		OneMinusBeta1: float32(1 - c.Beta1),
 		OneMinusBeta2: float32(1 - c.Beta2),
 		Epsilon:       float32(c.Epsilon),
+		GradScale:     1,
 	}
 }
 
 // AdamStep is one step's coefficients, in float32 as TF computes them.
+// GradScale multiplies the gradient first (1 by default): the strategy hands
+// Adam summed gradients and 1/batch, saving a pass over the parameters.
 type AdamStep struct {
-	LR, OneMinusBeta1, OneMinusBeta2, Epsilon float32
+	LR, OneMinusBeta1, OneMinusBeta2, Epsilon, GradScale float32
 }
 
 // Update applies the step to tensor i of w over elements [lo, hi) with gradient g.
@@ -73,5 +76,5 @@ func (a *Adam) Step(w, g *Params) {
 // multiply-adds, so that every implementation of it agrees bit for bit.
 // kernels.Adam runs it with AVX where the CPU has it, bitwise equal to Go.
 func adamUpdate(w, m, v, g []float32, s AdamStep) {
-	kernels.Adam(w, m, v, g, s.LR, s.OneMinusBeta1, s.OneMinusBeta2, s.Epsilon)
+	kernels.Adam(w, m, v, g, s.GradScale, s.LR, s.OneMinusBeta1, s.OneMinusBeta2, s.Epsilon)
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/mirrorbench/mirrorbench/trainer/kernels"
 )
 
 // Config describes how to train: which engine, how many replicas of how many
@@ -122,6 +124,10 @@ func NewTrainer(cfg Config, init *Params) (*Trainer, error) {
 // Params is the one true copy of the parameters.
 func (t *Trainer) Params() *Params { return t.params }
 
+// GradientSum is the last step's all-reduced gradient: the sum over the global
+// batch, before Adam scales it to the mean. Valid until the next Step.
+func (t *Trainer) GradientSum() *Params { return t.grads[0] }
+
 // Close releases the replicas.
 func (t *Trainer) Close() {
 	for _, r := range t.replicas {
@@ -184,40 +190,36 @@ func (t *Trainer) computeGradients(b Batch) error {
 	return errors.Join(t.errs...)
 }
 
-// allReduce leaves the mean gradient in grads[0]. Fast mode adds the units in
-// order (g0+g1+g2+...); canonical mode adds neighbours pairwise, level by
-// level, a tree fixed by the micro-shard count alone. Either way the work is
-// split over element ranges, so the thread count never changes a sum.
+// allReduce leaves the gradient sum over the global batch in grads[0]. Fast
+// mode adds the units in order (g0+g1+g2+...); canonical mode adds neighbours
+// pairwise, level by level, a tree fixed by the micro-shard count alone.
+// Either way the work is split over element ranges, so the thread count never
+// changes a sum. (Adam divides by the batch as it reads the sum.)
 func (t *Trainer) allReduce() {
-	scale := float32(1) / float32(t.cfg.GlobalBatch)
+	if len(t.grads) == 1 {
+		return
+	}
 	t.parallelRanges(func(i, lo, hi int) {
 		if t.cfg.Canonical {
 			for stride := 1; stride < len(t.grads); stride *= 2 {
 				for u := 0; u+stride < len(t.grads); u += 2 * stride {
-					addInto(t.grads[u].T[i].Data[lo:hi], t.grads[u+stride].T[i].Data[lo:hi])
+					kernels.Add(t.grads[u].T[i].Data[lo:hi], t.grads[u+stride].T[i].Data[lo:hi])
 				}
 			}
-		} else {
-			for u := 1; u < len(t.grads); u++ {
-				addInto(t.grads[0].T[i].Data[lo:hi], t.grads[u].T[i].Data[lo:hi])
-			}
+			return
 		}
-		g := t.grads[0].T[i].Data[lo:hi]
-		for j := range g {
-			g[j] *= scale
+		for u := 1; u < len(t.grads); u++ {
+			kernels.Add(t.grads[0].T[i].Data[lo:hi], t.grads[u].T[i].Data[lo:hi])
 		}
 	})
 }
 
+// applyAdam updates the parameters with the mean gradient: the sum scaled by
+// 1/batch inside Adam's pass.
 func (t *Trainer) applyAdam() {
 	step := t.opt.Begin()
+	step.GradScale = float32(1) / float32(t.cfg.GlobalBatch)
 	t.parallelRanges(func(i, lo, hi int) { t.opt.Update(step, t.params, t.grads[0], i, lo, hi) })
-}
-
-func addInto(dst, src []float32) {
-	for j := range dst {
-		dst[j] += src[j]
-	}
 }
 
 // parallelRanges calls f over every tensor's elements, each large tensor split

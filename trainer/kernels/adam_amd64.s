@@ -2,11 +2,11 @@
 
 #include "textflag.h"
 
-// func adamAVX(w, m, v, grad *float32, n int, lrT, omb1, omb2, eps float32)
+// func adamAVX(w, m, v, grad *float32, n int, lrT, omb1, omb2, eps, gscale float32)
 //
 // n is a multiple of 8. Separate multiplies and adds, no FMA: the result
 // matches adamGeneric bit for bit (VSQRTPS and VDIVPS are correctly rounded).
-TEXT ·adamAVX(SB), NOSPLIT, $0-56
+TEXT ·adamAVX(SB), NOSPLIT, $0-60
 	MOVQ w+0(FP), AX
 	MOVQ m+8(FP), BX
 	MOVQ v+16(FP), CX
@@ -20,10 +20,13 @@ TEXT ·adamAVX(SB), NOSPLIT, $0-56
 	VBROADCASTSS X10, Y10
 	MOVSS eps+52(FP), X11
 	VBROADCASTSS X11, Y11
+	MOVSS gscale+56(FP), X12
+	VBROADCASTSS X12, Y12
 	SHRQ $3, SI
 	JZ done
 loop:
 	VMOVUPS (DX), Y0      // g
+	VMULPS Y12, Y0, Y0    // g * gscale
 	VMOVUPS (BX), Y1      // m
 	VSUBPS Y1, Y0, Y2     // g - m
 	VMULPS Y9, Y2, Y2     // (g - m) * omb1
@@ -49,5 +52,48 @@ loop:
 	DECQ SI
 	JNZ loop
 done:
+	VZEROUPPER
+	RET
+
+// func addAVX(dst, src *float32, n int)
+//
+// dst += src over n elements, n a multiple of 8; 32 per iteration while it can.
+TEXT ·addAVX(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), BX
+	MOVQ n+16(FP), CX
+	MOVQ CX, DX
+	SHRQ $5, DX
+	JZ tail
+loop32:
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VMOVUPS 64(AX), Y2
+	VMOVUPS 96(AX), Y3
+	VADDPS (BX), Y0, Y0
+	VADDPS 32(BX), Y1, Y1
+	VADDPS 64(BX), Y2, Y2
+	VADDPS 96(BX), Y3, Y3
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	ADDQ $128, AX
+	ADDQ $128, BX
+	DECQ DX
+	JNZ loop32
+tail:
+	ANDQ $31, CX
+	SHRQ $3, CX
+	JZ done8
+loop8:
+	VMOVUPS (AX), Y0
+	VADDPS (BX), Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ $32, AX
+	ADDQ $32, BX
+	DECQ CX
+	JNZ loop8
+done8:
 	VZEROUPPER
 	RET

@@ -53,7 +53,7 @@ func BenchmarkAdam(b *testing.B) {
 		b.Run(Path(), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				Adam(w, m, v, g, 1e-3, 0.1, 0.001, 1e-7)
+				Adam(w, m, v, g, 1, 1e-3, 0.1, 0.001, 1e-7)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/params, "ns/param")
 		})

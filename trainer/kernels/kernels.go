@@ -105,36 +105,55 @@ func checkGemm(op string, m, n, k int, a []float32, lda, aCols, aRows int, b []f
 	need("c", c, ldc, m, n)
 }
 
-// Adam applies TF's ResourceApplyAdam element-wise, in exactly this order and
-// without fused multiply-adds, so that both paths agree bit for bit:
+// Adam applies TF's ResourceApplyAdam element-wise to the gradient g*gscale
+// (gscale turns a summed gradient into a mean without a separate pass; the
+// product is rounded once, exactly as a separate pass would), in exactly this
+// order and without fused multiply-adds, so that both paths agree bit for bit:
 //
+//	g = g * gscale
 //	m += (g - m) * oneMinusBeta1
 //	v += (g*g - v) * oneMinusBeta2
 //	w -= lrT * m / (sqrt(v) + eps)
 //
 // All four slices must have the same length.
-func Adam(w, m, v, g []float32, lrT, oneMinusBeta1, oneMinusBeta2, eps float32) {
+func Adam(w, m, v, g []float32, gscale, lrT, oneMinusBeta1, oneMinusBeta2, eps float32) {
 	n := len(w)
 	if len(m) != n || len(v) != n || len(g) != n {
 		panic(fmt.Sprintf("kernels.Adam: lengths %d %d %d %d differ", len(w), len(m), len(v), len(g)))
 	}
 	done := 0
 	if useAsm {
-		done = adamAsm(w, m, v, g, lrT, oneMinusBeta1, oneMinusBeta2, eps)
+		done = adamAsm(w, m, v, g, gscale, lrT, oneMinusBeta1, oneMinusBeta2, eps)
 	}
-	adamGeneric(w[done:], m[done:], v[done:], g[done:], lrT, oneMinusBeta1, oneMinusBeta2, eps)
+	adamGeneric(w[done:], m[done:], v[done:], g[done:], gscale, lrT, oneMinusBeta1, oneMinusBeta2, eps)
 }
 
 // adamGeneric is Adam in Go. The explicit float32 conversions round every
 // operation and forbid fusion on architectures where Go would fuse.
-func adamGeneric(w, m, v, g []float32, lrT, omb1, omb2, eps float32) {
+func adamGeneric(w, m, v, g []float32, gscale, lrT, omb1, omb2, eps float32) {
 	m, v, g = m[:len(w)], v[:len(w)], g[:len(w)]
 	for j := range w {
-		mj := m[j] + float32((g[j]-m[j])*omb1)
-		gg := float32(g[j] * g[j])
+		gj := float32(g[j] * gscale)
+		mj := m[j] + float32((gj-m[j])*omb1)
+		gg := float32(gj * gj)
 		vj := v[j] + float32((gg-v[j])*omb2)
 		den := float32(math.Sqrt(float64(vj))) + eps
 		w[j] -= float32(float32(lrT*mj) / den)
 		m[j], v[j] = mj, vj
+	}
+}
+
+// Add adds src into dst element-wise (dst += src): the all-reduce's inner
+// loop. One rounding per element on both paths, so they agree bit for bit.
+func Add(dst, src []float32) {
+	if len(src) != len(dst) {
+		panic(fmt.Sprintf("kernels.Add: lengths %d and %d differ", len(dst), len(src)))
+	}
+	done := 0
+	if useAsm {
+		done = addAsm(dst, src)
+	}
+	for j := done; j < len(dst); j++ {
+		dst[j] += src[j]
 	}
 }

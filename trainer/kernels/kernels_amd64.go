@@ -119,13 +119,25 @@ func sgemmAsmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []flo
 }
 
 //go:noescape
-func adamAVX(w, m, v, grad *float32, n int, lrT, omb1, omb2, eps float32)
+func adamAVX(w, m, v, grad *float32, n int, lrT, omb1, omb2, eps, gscale float32)
 
 // adamAsm updates the largest multiple of 8 elements and returns how many.
-func adamAsm(w, m, v, g []float32, lrT, omb1, omb2, eps float32) int {
+func adamAsm(w, m, v, g []float32, gscale, lrT, omb1, omb2, eps float32) int {
 	n := len(w) &^ 7
 	if n > 0 {
-		adamAVX(&w[0], &m[0], &v[0], &g[0], n, lrT, omb1, omb2, eps)
+		adamAVX(&w[0], &m[0], &v[0], &g[0], n, lrT, omb1, omb2, eps, gscale)
+	}
+	return n
+}
+
+//go:noescape
+func addAVX(dst, src *float32, n int)
+
+// addAsm adds the largest multiple of 8 elements and returns how many.
+func addAsm(dst, src []float32) int {
+	n := len(dst) &^ 7
+	if n > 0 {
+		addAVX(&dst[0], &src[0], n)
 	}
 	return n
 }

@@ -215,9 +215,9 @@ func TestAdamPathsBitwise(t *testing.T) {
 		for step := range 3 {
 			lrT := float32(1e-3 * math.Sqrt(1-math.Pow(0.999, float64(step+1))) / (1 - math.Pow(0.9, float64(step+1))))
 			SetGeneric(false)
-			Adam(w, m, v, g, lrT, 0.1, 0.001, 1e-7)
+			Adam(w, m, v, g, 1.0/3, lrT, 0.1, 0.001, 1e-7)
 			SetGeneric(true)
-			Adam(w2, m2, v2, g, lrT, 0.1, 0.001, 1e-7)
+			Adam(w2, m2, v2, g, 1.0/3, lrT, 0.1, 0.001, 1e-7)
 			SetGeneric(false)
 		}
 		for i := range w {
@@ -233,7 +233,7 @@ func TestAdamPathsBitwise(t *testing.T) {
 func TestAdamFormula(t *testing.T) {
 	paths(t, func(t *testing.T) {
 		w, m, v, g := []float32{0.5}, []float32{0.1}, []float32{0.01}, []float32{0.2}
-		Adam(w, m, v, g, 1e-3, 0.1, 0.001, 1e-7)
+		Adam(w, m, v, g, 1, 1e-3, 0.1, 0.001, 1e-7)
 		wm := 0.1 + (0.2-0.1)*0.1
 		wv := 0.01 + (0.04-0.01)*0.001
 		ww := 0.5 - 1e-3*wm/(math.Sqrt(wv)+1e-7)
@@ -246,4 +246,25 @@ func TestAdamFormula(t *testing.T) {
 func ExamplePath() {
 	fmt.Println(Path() == "avx2-fma" || Path() == "generic")
 	// Output: true
+}
+
+// TestAddPathsAgree: the SIMD add equals the Go loop bit for bit, tails included.
+func TestAddPathsAgree(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, n := range []int{0, 1, 7, 8, 31, 32, 33, 100, 4099} {
+		a, b := randSlice(r, n), randSlice(r, n)
+		want := make([]float32, n)
+		for i := range want {
+			want[i] = a[i] + b[i]
+		}
+		paths(t, func(t *testing.T) {
+			got := append([]float32(nil), a...)
+			Add(got, b)
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("n=%d element %d: %g, want %g", n, i, got[i], want[i])
+				}
+			}
+		})
+	}
 }

@@ -35,6 +35,7 @@ import hashlib
 import math
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -63,6 +64,8 @@ def parse_args():
     p.add_argument("--seed", type=int, default=1, help="seed of the initial weights and the shuffles")
     p.add_argument("--mnist-dir", default="",
                    help="folder of the four canonical MNIST .gz files (default $MNIST_DIR, else GoMNIST's data/ in the Go module cache)")
+    p.add_argument("--info", action="store_true",
+                   help="print torch's version, build configuration, BLAS and thread settings, then exit")
     p.add_argument("--adam-eps", choices=["keras", "torch"], default="keras",
                    help="keras: rescale eps every step so torch.optim.Adam computes Keras's update exactly; "
                         "torch: plain torch.optim.Adam(eps=1e-7)")
@@ -255,6 +258,18 @@ def main():
 
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
+
+    if args.info:
+        cfg = torch.__config__.show()
+        keep = [l.strip(" -") for l in cfg.splitlines()
+                if any(k in l for k in ("MKL", "OpenMP", "LAPACK", "CPU capability")) and "Build settings" not in l]
+        keep += re.findall(r"\b(?:BLAS_INFO|LAPACK_INFO|USE_MKLDNN|USE_OPENMP|TORCH_VERSION)=[^,]*", cfg)
+        print(f"torch {torch.__version__} (numpy {np.__version__}, python {platform.python_version()} at {sys.executable})")
+        print(f"build: {'; '.join(keep)}")
+        print(f"BLAS loaded: {loaded_blas()}")
+        print(f"threads: intra-op {torch.get_num_threads()} (set_num_threads), inter-op {torch.get_num_interop_threads()}, "
+              f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}, OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}")
+        return
 
     train_x, train_y, test_x, test_y = load_mnist(mnist_dir(args.mnist_dir))
     train_x, train_y = torch.from_numpy(train_x), torch.from_numpy(train_y)

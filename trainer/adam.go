@@ -64,6 +64,13 @@ func (a *Adam) Update(s AdamStep, w, g *Params, i, lo, hi int) {
 	adamUpdate(w.T[i].Data[lo:hi], a.m.T[i].Data[lo:hi], a.v.T[i].Data[lo:hi], g.T[i].Data[lo:hi], s)
 }
 
+// UpdateSum is Update with the gradient g + g2: the all-reduce's last
+// addition done inside Adam's pass, bitwise the same as adding first.
+func (a *Adam) UpdateSum(s AdamStep, w, g, g2 *Params, i, lo, hi int) {
+	kernels.AdamSum(w.T[i].Data[lo:hi], a.m.T[i].Data[lo:hi], a.v.T[i].Data[lo:hi], g.T[i].Data[lo:hi], g2.T[i].Data[lo:hi],
+		s.GradScale, s.LR, s.OneMinusBeta1, s.OneMinusBeta2, s.Epsilon)
+}
+
 // Step applies one full update to w, single-threaded.
 func (a *Adam) Step(w, g *Params) {
 	s := a.Begin()

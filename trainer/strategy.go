@@ -125,8 +125,15 @@ func NewTrainer(cfg Config, init *Params) (*Trainer, error) {
 func (t *Trainer) Params() *Params { return t.params }
 
 // GradientSum is the last step's all-reduced gradient: the sum over the global
-// batch, before Adam scales it to the mean. Valid until the next Step.
-func (t *Trainer) GradientSum() *Params { return t.grads[0] }
+// batch, before Adam scales it to the mean. It finishes the reduction's last
+// addition (which Step leaves to Adam's pass) into a new Params.
+func (t *Trainer) GradientSum() *Params {
+	sum := t.grads[0].Clone()
+	if last := t.lastPartner(); last > 0 {
+		sum.Add(t.grads[last])
+	}
+	return sum
+}
 
 // Close releases the replicas.
 func (t *Trainer) Close() {
@@ -190,36 +197,66 @@ func (t *Trainer) computeGradients(b Batch) error {
 	return errors.Join(t.errs...)
 }
 
-// allReduce leaves the gradient sum over the global batch in grads[0]. Fast
-// mode adds the units in order (g0+g1+g2+...); canonical mode adds neighbours
-// pairwise, level by level, a tree fixed by the micro-shard count alone.
-// Either way the work is split over element ranges, so the thread count never
-// changes a sum. (Adam divides by the batch as it reads the sum.)
+// allReduce sums the units' gradients into grads[0], all but the last
+// addition, which Adam performs as it reads (see lastPartner). Fast mode adds
+// the units in order (g0+g1+g2+...); canonical mode adds neighbours pairwise,
+// level by level, a tree fixed by the micro-shard count alone. Either way the
+// work is split over element ranges, so the thread count never changes a sum.
 func (t *Trainer) allReduce() {
-	if len(t.grads) == 1 {
+	if len(t.grads) <= 2 {
 		return
 	}
+	last := t.lastPartner()
 	t.parallelRanges(func(i, lo, hi int) {
 		if t.cfg.Canonical {
 			for stride := 1; stride < len(t.grads); stride *= 2 {
 				for u := 0; u+stride < len(t.grads); u += 2 * stride {
+					if u == 0 && u+stride == last {
+						continue
+					}
 					kernels.Add(t.grads[u].T[i].Data[lo:hi], t.grads[u+stride].T[i].Data[lo:hi])
 				}
 			}
 			return
 		}
-		for u := 1; u < len(t.grads); u++ {
+		for u := 1; u < last; u++ {
 			kernels.Add(t.grads[0].T[i].Data[lo:hi], t.grads[u].T[i].Data[lo:hi])
 		}
 	})
 }
 
-// applyAdam updates the parameters with the mean gradient: the sum scaled by
-// 1/batch inside Adam's pass.
+// lastPartner is the unit whose addition into grads[0] ends the reduction:
+// the last unit in fast mode, the root's right child in the canonical tree
+// (the largest power of two below the unit count); -1 for a single unit.
+func (t *Trainer) lastPartner() int {
+	u := len(t.grads)
+	if u == 1 {
+		return -1
+	}
+	if !t.cfg.Canonical {
+		return u - 1
+	}
+	p := 1
+	for p*2 < u {
+		p *= 2
+	}
+	return p
+}
+
+// applyAdam updates the parameters with the mean gradient: Adam reads the
+// sum (finishing the reduction with its last addition) and scales it by
+// 1/batch in the same pass.
 func (t *Trainer) applyAdam() {
 	step := t.opt.Begin()
 	step.GradScale = float32(1) / float32(t.cfg.GlobalBatch)
-	t.parallelRanges(func(i, lo, hi int) { t.opt.Update(step, t.params, t.grads[0], i, lo, hi) })
+	last := t.lastPartner()
+	t.parallelRanges(func(i, lo, hi int) {
+		if last < 0 {
+			t.opt.Update(step, t.params, t.grads[0], i, lo, hi)
+		} else {
+			t.opt.UpdateSum(step, t.params, t.grads[0], t.grads[last], i, lo, hi)
+		}
+	})
 }
 
 // parallelRanges calls f over every tensor's elements, each large tensor split

@@ -55,6 +55,63 @@ done:
 	VZEROUPPER
 	RET
 
+// func adam2AVX(w, m, v, grad, grad2 *float32, n int, lrT, omb1, omb2, eps, gscale float32)
+//
+// adamAVX on the gradient (grad + grad2) * gscale: the all-reduce's last
+// addition fused into Adam's pass. n is a multiple of 8. Separate multiplies and adds, no FMA: the result
+// matches adamGeneric bit for bit (VSQRTPS and VDIVPS are correctly rounded).
+TEXT ·adam2AVX(SB), NOSPLIT, $0-68
+	MOVQ w+0(FP), AX
+	MOVQ m+8(FP), BX
+	MOVQ v+16(FP), CX
+	MOVQ grad+24(FP), DX
+	MOVQ grad2+32(FP), DI
+	MOVQ n+40(FP), SI
+	MOVSS lrT+48(FP), X8
+	VBROADCASTSS X8, Y8
+	MOVSS omb1+52(FP), X9
+	VBROADCASTSS X9, Y9
+	MOVSS omb2+56(FP), X10
+	VBROADCASTSS X10, Y10
+	MOVSS eps+60(FP), X11
+	VBROADCASTSS X11, Y11
+	MOVSS gscale+64(FP), X12
+	VBROADCASTSS X12, Y12
+	SHRQ $3, SI
+	JZ done2
+loop2:
+	VMOVUPS (DX), Y0      // g
+	VADDPS (DI), Y0, Y0   // g + g2
+	VMULPS Y12, Y0, Y0    // (g + g2) * gscale
+	VMOVUPS (BX), Y1      // m
+	VSUBPS Y1, Y0, Y2     // g - m
+	VMULPS Y9, Y2, Y2     // (g - m) * omb1
+	VADDPS Y2, Y1, Y1     // m += ...
+	VMOVUPS Y1, (BX)
+	VMULPS Y0, Y0, Y3     // g * g
+	VMOVUPS (CX), Y4      // v
+	VSUBPS Y4, Y3, Y3     // g*g - v
+	VMULPS Y10, Y3, Y3    // (g*g - v) * omb2
+	VADDPS Y3, Y4, Y4     // v += ...
+	VMOVUPS Y4, (CX)
+	VSQRTPS Y4, Y5        // sqrt(v)
+	VADDPS Y11, Y5, Y5    // sqrt(v) + eps
+	VMULPS Y1, Y8, Y6     // lrT * m
+	VDIVPS Y5, Y6, Y6     // lrT * m / (sqrt(v) + eps)
+	VMOVUPS (AX), Y7
+	VSUBPS Y6, Y7, Y7     // w -= ...
+	VMOVUPS Y7, (AX)
+	ADDQ $32, AX
+	ADDQ $32, BX
+	ADDQ $32, CX
+	ADDQ $32, DX
+	ADDQ $32, DI
+	DECQ SI
+	JNZ loop2
+done2:
+	VZEROUPPER
+	RET
+
 // func addAVX(dst, src *float32, n int)
 //
 // dst += src over n elements, n a multiple of 8; 32 per iteration while it can.

@@ -128,6 +128,23 @@ func Adam(w, m, v, g []float32, gscale, lrT, oneMinusBeta1, oneMinusBeta2, eps f
 	adamGeneric(w[done:], m[done:], v[done:], g[done:], gscale, lrT, oneMinusBeta1, oneMinusBeta2, eps)
 }
 
+// AdamSum is Adam on the gradient g + g2 (one rounding, as kernels.Add would
+// give), so the all-reduce's last addition costs no pass of its own.
+func AdamSum(w, m, v, g, g2 []float32, gscale, lrT, oneMinusBeta1, oneMinusBeta2, eps float32) {
+	n := len(w)
+	if len(m) != n || len(v) != n || len(g) != n || len(g2) != n {
+		panic(fmt.Sprintf("kernels.AdamSum: lengths %d %d %d %d %d differ", len(w), len(m), len(v), len(g), len(g2)))
+	}
+	done := 0
+	if useAsm {
+		done = adam2Asm(w, m, v, g, g2, gscale, lrT, oneMinusBeta1, oneMinusBeta2, eps)
+	}
+	for j := done; j < n; j++ {
+		sum := g[j] + g2[j]
+		adamGeneric(w[j:j+1], m[j:j+1], v[j:j+1], []float32{sum}, gscale, lrT, oneMinusBeta1, oneMinusBeta2, eps)
+	}
+}
+
 // adamGeneric is Adam in Go. The explicit float32 conversions round every
 // operation and forbid fusion on architectures where Go would fuse.
 func adamGeneric(w, m, v, g []float32, gscale, lrT, omb1, omb2, eps float32) {

@@ -131,6 +131,18 @@ func adamAsm(w, m, v, g []float32, gscale, lrT, omb1, omb2, eps float32) int {
 }
 
 //go:noescape
+func adam2AVX(w, m, v, grad, grad2 *float32, n int, lrT, omb1, omb2, eps, gscale float32)
+
+// adam2Asm is adamAsm on g + g2.
+func adam2Asm(w, m, v, g, g2 []float32, gscale, lrT, omb1, omb2, eps float32) int {
+	n := len(w) &^ 7
+	if n > 0 {
+		adam2AVX(&w[0], &m[0], &v[0], &g[0], &g2[0], n, lrT, omb1, omb2, eps, gscale)
+	}
+	return n
+}
+
+//go:noescape
 func addAVX(dst, src *float32, n int)
 
 // addAsm adds the largest multiple of 8 elements and returns how many.

@@ -18,6 +18,8 @@ func adamAsm(w, m, v, g []float32, gscale, lrT, omb1, omb2, eps float32) int { r
 
 func addAsm(dst, src []float32) int { return 0 }
 
+func adam2Asm(w, m, v, g, g2 []float32, gscale, lrT, omb1, omb2, eps float32) int { return 0 }
+
 func maxPool4AVX(x, pooled *float32, arg *int32, n int) { panic("kernels: no assembly path") }
 
 func unpool4AVX(arg *int32, d *float32, stride int, grad *float32, n int) {

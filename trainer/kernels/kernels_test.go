@@ -268,3 +268,28 @@ func TestAddPathsAgree(t *testing.T) {
 		})
 	}
 }
+
+// TestAdamSumIsAddThenAdam: the fused form equals Add then Adam, bit for bit,
+// on both paths and across the SIMD tail.
+func TestAdamSumIsAddThenAdam(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int{1, 8, 13, 1000} {
+		w, m, v, g, g2 := randSlice(r, n), randSlice(r, n), randSlice(r, n), randSlice(r, n), randSlice(r, n)
+		for i := range v {
+			v[i] = v[i] * v[i]
+		}
+		paths(t, func(t *testing.T) {
+			wa, ma, va := append([]float32(nil), w...), append([]float32(nil), m...), append([]float32(nil), v...)
+			sum := append([]float32(nil), g...)
+			Add(sum, g2)
+			Adam(wa, ma, va, sum, 1.0/3, 1e-3, 0.1, 0.001, 1e-7)
+			wb, mb, vb := append([]float32(nil), w...), append([]float32(nil), m...), append([]float32(nil), v...)
+			AdamSum(wb, mb, vb, g, g2, 1.0/3, 1e-3, 0.1, 0.001, 1e-7)
+			for i := range wa {
+				if math.Float32bits(wa[i]) != math.Float32bits(wb[i]) || math.Float32bits(ma[i]) != math.Float32bits(mb[i]) || math.Float32bits(va[i]) != math.Float32bits(vb[i]) {
+					t.Fatalf("n=%d element %d differs", n, i)
+				}
+			}
+		})
+	}
+}

@@ -4,7 +4,7 @@ OUT   ?= results/out
 # Fuzz time per target in `make test`.
 FUZZTIME ?= 5s
 
-.PHONY: test vet fuzz bench bench-quick benchstat compare clean
+.PHONY: test vet fuzz bench bench-quick benchstat compare framework-compare clean
 
 test: vet
 	$(GO) test -count=1 ./...
@@ -43,3 +43,8 @@ clean:
 #   make compare BASE=HEAD~1 [COUNT=10]
 compare:
 	BASE=$(BASE) COUNT=$(or $(COUNT),10) .ci/compare.sh
+
+# The native engine beside PyTorch (Debian's python3-torch, installed on
+# first use) on the same model, batch and MNIST files: bench/frameworks/.
+framework-compare:
+	.ci/framework-compare.sh

@@ -2,12 +2,15 @@
 # make framework-compare: the native engine's steady-state training step next
 # to PyTorch's, in one run, on the same machine, model, batch (32) and data
 # (real MNIST from the GoMNIST module), at 1 thread and at all cores.
-# Rounds are interleaved (native, PyTorch 1 thread, PyTorch all cores; the
-# order reversed every other round) so machine noise falls on both sides alike.
+# Rounds are interleaved (native at 1 thread and all cores, then PyTorch at
+# each thread count and layout; the order reversed every other round) so
+# machine noise falls on both sides alike.
 # See bench/frameworks/README.md.
 #
 # Environment: COUNT (rounds, 5), STEPS (timed steps per measurement, 200),
 # WARMUP (PyTorch's untimed steps per process, 20), OUT (results/frameworks),
+# TORCH_LAYOUTS (nchw and/or channels_last, default both: PyTorch's default
+# contiguous layout, and the NHWC memory format PyTorch recommends on CPUs),
 # PYTHON (/usr/bin/python3: Debian's python3-torch lives there),
 # TORCH_BLAS (openblas: run PyTorch on OpenBLAS unpacked into a user cache,
 # or system: the libblas.so.3 Debian's alternatives point at, by default the
@@ -19,6 +22,10 @@ WARMUP=${WARMUP:-20}
 OUT=${OUT:-results/frameworks}
 PY=${PYTHON:-/usr/bin/python3}
 TORCH_BLAS=${TORCH_BLAS:-openblas}
+read -r -a layouts <<<"${TORCH_LAYOUTS:-nchw channels_last}"
+for l in "${layouts[@]}"; do
+  case "$l" in nchw | channels_last) ;; *) echo "framework-compare: TORCH_LAYOUTS: nchw or channels_last, not $l" >&2; exit 2 ;; esac
+done
 BENCH='Train/scenario=(reference-cpu1|reference-multicore)/'
 top=$(git rev-parse --show-toplevel)
 cd "$top"
@@ -44,8 +51,9 @@ torch_env=()
 case "$TORCH_BLAS" in
   openblas)
     cache=${XDG_CACHE_HOME:-$HOME/.cache}/mirrorbench/openblas-openmp
-    libdir=$cache/usr/lib/x86_64-linux-gnu/openblas-openmp
-    if [ ! -e "$libdir/libblas.so.3" ]; then
+    find_libdir() { ls -d "$cache"/usr/lib/*/openblas-openmp 2>/dev/null | head -n 1 || true; }
+    libdir=$(find_libdir)
+    if [ -z "$libdir" ] || [ ! -e "$libdir/libblas.so.3" ]; then
       say "fetching libopenblas0-openmp (apt-get download, unpacked into $cache; nothing installed)"
       dl=$(mktemp -d)
       chmod 755 "$dl"
@@ -57,8 +65,9 @@ case "$TORCH_BLAS" in
       deb=$(ls "$dl"/libopenblas0-openmp_*.deb 2>/dev/null | head -n 1 || true)
       [ -n "$deb" ] && dpkg -x "$deb" "$cache"
       rm -rf "$dl"
+      libdir=$(find_libdir)
     fi
-    if [ -e "$libdir/libblas.so.3" ]; then
+    if [ -n "$libdir" ] && [ -e "$libdir/libblas.so.3" ]; then
       torch_env=(env "LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
     else
       say "could not fetch OpenBLAS; PyTorch runs on the system BLAS (see the BLAS line below)"
@@ -87,9 +96,10 @@ threads=(1)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 say "building the native benchmark (go test -c) once, so every round runs the same code"
-dirty=$(git status --porcelain --untracked-files=no | wc -l)
+# What the native figures are for: the commit, and uncommitted Go changes.
+dirty=$(git status --porcelain --untracked-files=normal -- '*.go' '*.s' go.mod go.sum | wc -l)
 native_rev="commit $(git rev-parse --short HEAD)"
-[ "$dirty" -gt 0 ] && native_rev+=" plus $dirty modified tracked files of the working tree"
+[ "$dirty" -gt 0 ] && native_rev+=" plus $dirty uncommitted Go source changes in the working tree"
 go test -c -o "$work/native.test" .
 
 mkdir -p "$OUT"
@@ -101,19 +111,24 @@ native_txt=$OUT/native.txt pytorch_txt=$OUT/pytorch.txt load_txt=$OUT/load.txt
 native() {
   "$work/native.test" -test.run '^$' -test.bench "$BENCH" -test.benchtime "${STEPS}x" -test.count 1 >>"$native_txt"
 }
-pytorch() {
-  "${torch_env[@]}" "$PY" "$step_py" --threads "$1" --steps "$STEPS" --warmup "$WARMUP" --count 1 \
+pytorch() { # threads layout
+  local cl=()
+  [ "$2" = channels_last ] && cl=(--channels-last)
+  "${torch_env[@]}" "$PY" "$step_py" --threads "$1" "${cl[@]}" --steps "$STEPS" --warmup "$WARMUP" --count 1 \
     --mnist-dir "$mnist" >>"$pytorch_txt" 2>>"$OUT/pytorch.log"
 }
+# Every PyTorch configuration of a round, as "threads layout" pairs.
+torch_runs=()
+for l in "${layouts[@]}"; do for t in "${threads[@]}"; do torch_runs+=("$t $l"); done; done
 : >"$OUT/pytorch.log"
 for i in $(seq 1 "$COUNT"); do
   say "round $i/$COUNT (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   load_start=$(cut -d' ' -f1 /proc/loadavg)
   if [ $((i % 2)) = 1 ]; then
     native
-    for t in "${threads[@]}"; do pytorch "$t"; done
+    for r in "${torch_runs[@]}"; do pytorch $r; done
   else
-    for ((k = ${#threads[@]} - 1; k >= 0; k--)); do pytorch "${threads[k]}"; done
+    for ((k = ${#torch_runs[@]} - 1; k >= 0; k--)); do pytorch ${torch_runs[k]}; done
     native
   fi
   echo "$i $load_start $(cut -d' ' -f1 /proc/loadavg)" >>"$load_txt"
@@ -142,13 +157,16 @@ def read(path):
     return runs
 
 def config(name):
+    """(threads, PyTorch layout or None) of a benchmark name."""
     s = re.search(r"scenario=([^/]+)", name).group(1)
     if s == "reference-cpu1":
-        return 1
+        return 1, None
     if s == "reference-multicore":
-        return all_cores
-    m = re.fullmatch(r"pytorch-cpu(\d+)", s)
-    return int(m.group(1)) if m else None
+        return all_cores, None
+    m = re.fullmatch(r"pytorch-(channelslast-)?cpu(\d+)", s)
+    if not m:
+        return None
+    return int(m.group(2)), "channels_last" if m.group(1) else "NCHW"
 
 def by_config(runs):
     out = {}
@@ -164,23 +182,25 @@ def us(vals):
     xs = [v["ns/sample"] / 1e3 for v in vals]
     return statistics.median(xs), min(xs), max(xs), len(xs)
 
-def sps(vals):
-    return statistics.median(v["samples/s"] for v in vals)
+def cell(vals):
+    m, lo, hi, n = us(vals)
+    return f"{m:.1f} [{lo:.1f}-{hi:.1f}] (n={n})"
 
-print("| configuration | native µs/sample | PyTorch µs/sample | native samples/s | PyTorch samples/s | native speed-up |")
-print("| --- | --- | --- | --- | --- | --- |")
-for c in sorted(set(nat) | set(pt)):
-    label = f"{c} thread" + ("s" if c > 1 else "") + (" (all cores)" if c == all_cores and c > 1 else "")
-    cells = []
-    for d in (nat, pt):
-        if c in d:
-            m, lo, hi, n = us(d[c])
-            cells.append(f"{m:.1f} [{lo:.1f}-{hi:.1f}] (n={n})")
-        else:
-            cells.append("-")
-    rates = [f"{sps(d[c]):.0f}" if c in d else "-" for d in (nat, pt)]
-    speed = f"{us(pt[c])[0] / us(nat[c])[0]:.2f}x" if c in nat and c in pt else "-"
-    print(f"| {label} | {cells[0]} | {cells[1]} | {rates[0]} | {rates[1]} | {speed} |")
+def sps(vals):
+    return f"{statistics.median(v['samples/s'] for v in vals):.0f}"
+
+print("| configuration | PyTorch layout | native µs/sample | PyTorch µs/sample | native samples/s | PyTorch samples/s | native speed-up |")
+print("| --- | --- | --- | --- | --- | --- | --- |")
+threads = sorted({t for t, _ in nat} | {t for t, _ in pt})
+for t in threads:
+    label = f"{t} thread" + ("s" if t > 1 else "") + (" (all cores)" if t == all_cores and t > 1 else "")
+    n = nat.get((t, None))
+    layouts = sorted(l for tt, l in pt if tt == t) or ["-"]
+    for l in layouts:
+        p = pt.get((t, l))
+        speed = f"{us(p)[0] / us(n)[0]:.2f}x" if n and p else "-"
+        print(f"| {label} | {l} | {cell(n) if n else '-'} | {cell(p) if p else '-'} | "
+              f"{sps(n) if n else '-'} | {sps(p) if p else '-'} | {speed} |")
 print()
 print("native speed-up = PyTorch µs/sample / native µs/sample (above 1: native is faster).")
 EOF
@@ -190,11 +210,11 @@ EOF
   echo "Native: \`go test -run '^\$' -bench '$BENCH' -benchtime ${STEPS}x -count 1 .\` (scenarios reference-cpu1, reference-multicore = $all cores)."
   for t in "${threads[@]}"; do
     echo
-    echo "PyTorch at --threads $t:"
+    echo "PyTorch (same build and BLAS for both layouts) at --threads $t:"
     echo
     "${torch_env[@]}" "$PY" "$step_py" --info --threads "$t" | sed 's/^/    /'
   done
   echo
-  echo "1-minute load average per round, start->end, on $all CPUs (anything near or above $all means other work shared the machine): $(awk '{printf "%sround %s %s->%s", (NR>1?", ":""), $1, $2, $3}' "$load_txt")."
+  echo "1-minute load average per round, start->end, on $all CPUs; it counts this run's own 1 to $all busy threads, so values well above $all point at other work on the machine: $(awk '{printf "%sround %s %s->%s", (NR>1?", ":""), $1, $2, $3}' "$load_txt")."
   echo "Raw results: $native_txt, $pytorch_txt (Go benchmark format)."
 } | tee "$OUT/summary.md"

@@ -64,6 +64,9 @@ def parse_args():
     p.add_argument("--seed", type=int, default=1, help="seed of the initial weights and the shuffles")
     p.add_argument("--mnist-dir", default="",
                    help="folder of the four canonical MNIST .gz files (default $MNIST_DIR, else GoMNIST's data/ in the Go module cache)")
+    p.add_argument("--channels-last", action="store_true",
+                   help="keep the conv weights and images in channels_last (NHWC) memory format: the same math, "
+                        "PyTorch's recommended CPU layout for convolutions (scenario pytorch-channelslast-cpuN)")
     p.add_argument("--info", action="store_true",
                    help="print torch's version, build configuration, BLAS and thread settings, then exit")
     p.add_argument("--adam-eps", choices=["keras", "torch"], default="keras",
@@ -163,10 +166,15 @@ def keras_loss(torch, logits, y):
 class Trainer:
     """Model, optimizer and the shuffled epoch order, one step at a time."""
 
-    def __init__(self, torch, np, train_x, train_y, seed, adam_eps):
+    def __init__(self, torch, np, train_x, train_y, seed, adam_eps, channels_last=False):
         self.torch, self.np = torch, np
         self.x, self.y = train_x, train_y
         self.model = build(torch, seed)
+        if channels_last:
+            # Same values, NHWC strides: oneDNN's convolution and ATen's pooling
+            # then skip layout conversions, and the flatten's permute is a view.
+            self.model.to(memory_format=torch.channels_last)
+            self.x = self.x.contiguous(memory_format=torch.channels_last)
         self.model.train()
         self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=KERAS_EPS)
         self.keras_eps = adam_eps == "keras"
@@ -285,12 +293,13 @@ def main():
     log(f"# pytorch_step: torch {torch.__version__} numpy {np.__version__} python {platform.python_version()}; "
         f"intra-op threads {torch.get_num_threads()}, inter-op {torch.get_num_interop_threads()}; "
         f"mkldnn {torch.backends.mkldnn.is_available()}; BLAS {loaded_blas()}; "
-        f"batch {BATCH}, adam eps form {args.adam_eps}")
+        f"batch {BATCH}, adam eps form {args.adam_eps}, memory format {'channels_last' if args.channels_last else 'contiguous (NCHW)'}")
 
-    name = (f"BenchmarkTrain/scenario=pytorch-cpu{args.threads}/engine=pytorch/"
+    scenario = f"pytorch-{'channelslast-' if args.channels_last else ''}cpu{args.threads}"
+    name = (f"BenchmarkTrain/scenario={scenario}/engine=pytorch/"
             f"devices=cpu{args.threads}/replicas=1")
     if args.count > 0:
-        tr = Trainer(torch, np, train_x, train_y, args.seed, args.adam_eps)
+        tr = Trainer(torch, np, train_x, train_y, args.seed, args.adam_eps, args.channels_last)
         for _ in range(args.warmup):
             tr.step()
         log(f"# after warm-up: BLAS {loaded_blas()}")
@@ -304,7 +313,7 @@ def main():
                   f"{samples / (ns / 1e9):10.1f} samples/s\t{ns / samples:10.0f} ns/sample", flush=True)
 
     if args.epochs > 0:
-        tr = Trainer(torch, np, train_x, train_y, args.seed, args.adam_eps)
+        tr = Trainer(torch, np, train_x, train_y, args.seed, args.adam_eps, args.channels_last)
         for e in range(1, args.epochs + 1):
             t0 = time.perf_counter()
             loss_sum, correct = 0.0, 0

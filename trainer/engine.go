@@ -52,3 +52,14 @@ type Engine interface {
 	Devices() []string
 	NewReplica(cfg ReplicaConfig) (Replica, error)
 }
+
+// TreeReplica is a Replica that forms the canonical micro-shard tree itself:
+// GradientsTree overwrites grads with the sum over b's consecutive micro-shards of
+// `micro` samples (b.Len() = k*micro, k a power of two), each micro-shard's gradient
+// of its summed loss combined pairwise level by level — ((g0+g1)+(g2+g3)) for k = 4 —
+// bitwise equal to calling Gradients on each micro-shard and adding the results with
+// float32 additions in that tree. Result is the sum over b.
+type TreeReplica interface {
+	Replica
+	GradientsTree(p *Params, b Batch, micro int, grads *Params) (Result, error)
+}

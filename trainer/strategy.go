@@ -59,6 +59,10 @@ type Trainer struct {
 	results []Result
 	errs    []error
 	workers int
+	// subtree > 1: in canonical mode every replica is a TreeReplica owning a
+	// power-of-two block of units, a complete subtree of the canonical tree,
+	// which it reduces itself; the trainer adds only the levels above.
+	subtree int
 }
 
 // Validate checks the configuration's arithmetic: the batch must split evenly.
@@ -92,10 +96,9 @@ func NewTrainer(cfg Config, init *Params) (*Trainer, error) {
 	if cfg.EvalChunk <= 0 {
 		cfg.EvalChunk = 500
 	}
-	shard := cfg.GlobalBatch / cfg.Replicas
+	shard := cfg.GlobalBatch / cfg.Replicas // a TreeReplica takes all its micro-shards at once
 	units := cfg.Replicas
 	if cfg.Canonical {
-		shard = cfg.MicroShard
 		units = cfg.GlobalBatch / cfg.MicroShard
 	}
 	t := &Trainer{
@@ -118,7 +121,27 @@ func NewTrainer(cfg Config, init *Params) (*Trainer, error) {
 		}
 		t.replicas = append(t.replicas, rep)
 	}
+	t.subtree = treeBlock(cfg, t.replicas)
 	return t, nil
+}
+
+// treeBlock is the number of canonical units each replica reduces itself:
+// more than 1 only when every replica can (TreeReplica) and its block of
+// units is a power of two, hence a complete subtree of the pairwise tree.
+func treeBlock(cfg Config, reps []Replica) int {
+	if !cfg.Canonical {
+		return 1
+	}
+	k := cfg.GlobalBatch / cfg.MicroShard / cfg.Replicas
+	if k < 2 || k&(k-1) != 0 {
+		return 1
+	}
+	for _, r := range reps {
+		if _, ok := r.(TreeReplica); !ok {
+			return 1
+		}
+	}
+	return k
 }
 
 // Params is the one true copy of the parameters.
@@ -176,6 +199,14 @@ func (t *Trainer) computeGradients(b Batch) error {
 	R, U := len(t.replicas), len(t.grads)
 	size := b.Len() / U
 	run := func(r int) {
+		if t.subtree > 1 { // the replica forms its units' subtree of the canonical tree
+			u := r * t.subtree
+			tr := t.replicas[r].(TreeReplica)
+			res, err := tr.GradientsTree(t.params, b.Slice(u*size, (u+t.subtree)*size), size, t.grads[u])
+			clear(t.results[u : u+t.subtree])
+			t.results[u], t.errs[r] = res, err
+			return
+		}
 		for u := r * U / R; u < (r+1)*U/R; u++ {
 			res, err := t.replicas[r].Gradients(t.params, b.Slice(u*size, (u+1)*size), t.grads[u])
 			t.results[u] = res
@@ -209,7 +240,7 @@ func (t *Trainer) allReduce() {
 	last := t.lastPartner()
 	t.parallelRanges(func(i, lo, hi int) {
 		if t.cfg.Canonical {
-			for stride := 1; stride < len(t.grads); stride *= 2 {
+			for stride := t.subtree; stride < len(t.grads); stride *= 2 {
 				for u := 0; u+stride < len(t.grads); u += 2 * stride {
 					if u == 0 && u+stride == last {
 						continue
@@ -227,10 +258,11 @@ func (t *Trainer) allReduce() {
 
 // lastPartner is the unit whose addition into grads[0] ends the reduction:
 // the last unit in fast mode, the root's right child in the canonical tree
-// (the largest power of two below the unit count); -1 for a single unit.
+// (the largest power of two below the unit count); -1 when nothing is left
+// to add.
 func (t *Trainer) lastPartner() int {
 	u := len(t.grads)
-	if u == 1 {
+	if u == 1 || t.subtree >= u { // one unit, or one replica reduced them all
 		return -1
 	}
 	if !t.cfg.Canonical {

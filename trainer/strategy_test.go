@@ -109,3 +109,60 @@ func TestUnevenBatchRejected(t *testing.T) {
 		t.Errorf("2 micro-shards on 4 replicas: err = %v", err)
 	}
 }
+
+// treeEngine wraps an engine's replicas as TreeReplicas that form their
+// subtree the slow, obvious way: the trainer's subtree path must give the
+// same bits as the unit-by-unit path.
+type treeEngine struct{ trainer.Engine }
+
+type treeReplica struct{ trainer.Replica }
+
+func (e treeEngine) NewReplica(cfg trainer.ReplicaConfig) (trainer.Replica, error) {
+	r, err := e.Engine.NewReplica(cfg)
+	return treeReplica{r}, err
+}
+
+func (r treeReplica) GradientsTree(p *trainer.Params, b trainer.Batch, micro int, grads *trainer.Params) (trainer.Result, error) {
+	k := b.Len() / micro
+	parts := make([]*trainer.Params, k)
+	var total trainer.Result
+	for i := range parts {
+		parts[i] = trainer.NewParams()
+		res, err := r.Gradients(p, b.Slice(i*micro, (i+1)*micro), parts[i])
+		if err != nil {
+			return total, err
+		}
+		total.LossSum += res.LossSum
+		total.Correct += res.Correct
+	}
+	for stride := 1; stride < k; stride *= 2 {
+		for u := 0; u+stride < k; u += 2 * stride {
+			parts[u].Add(parts[u+stride])
+		}
+	}
+	grads.CopyFrom(parts[0])
+	return total, nil
+}
+
+func TestTreeReplicasGiveTheCanonicalBits(t *testing.T) {
+	batch := firstBatch(t)
+	want, _ := oneStep(t, batch, 1, true)
+	for _, r := range []int{1, 2, 4} {
+		init := trainer.NewParams()
+		trainer.InitKeras(init, 1)
+		tr, err := trainer.NewTrainer(trainer.Config{
+			Engine: treeEngine{native.New()}, Device: "cpu", Replicas: r, Threads: 1, GlobalBatch: 32,
+			Canonical: true, MicroShard: 8, Adam: trainer.KerasAdam,
+		}, init)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := tr.Step(batch); err != nil {
+			t.Fatal(err)
+		}
+		if tr.Params().Fingerprint() != want.Fingerprint() {
+			t.Errorf("%d tree replicas: weights differ from the unit-by-unit canonical step", r)
+		}
+		tr.Close()
+	}
+}

@@ -21,12 +21,14 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRecord$$' -fuzztime $(FUZZTIME) ./results
 	$(GO) test -run '^$$' -fuzz '^FuzzReadSafetensors$$' -fuzztime $(FUZZTIME) ./trainer
 
-# The default suite: the native reference runs in full, the Gorgonia baseline
-# for one epoch (about 2.5 minutes on 2 cores), the mirrored runs, and the GPU
-# scenario (reported as skipped where there is no GPU engine or GPU).
+# The default suite: the native reference and mirrored runs in full (about
+# 2 minutes on 2 cores), the GPU scenario (reported as skipped where there is
+# no GPU engine or GPU), and the Gorgonia baseline for one epoch (1-2.5
+# minutes). One epoch cannot meet the 5-epoch target: that run ends
+# target_missed and exits 1 by design, which make reports and ignores.
 bench:
 	$(GO) run . run --out $(OUT) reference-cpu1 reference-multicore mirrored-cpu2 mirrored-cpu2-canonical mirrored-gpu2
-	$(GO) run . run --out $(OUT) --epochs 1 reference-gorgonia
+	-$(GO) run . run --out $(OUT) --epochs 1 reference-gorgonia
 
 # A one-minute look: the smoke scenario.
 bench-quick:

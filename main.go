@@ -20,15 +20,15 @@ const usage = `mirrorbench: reproduce and benchmark the Keras MNIST CNN (REFEREN
 
 Usage:
   go run . run [flags] NAME|FILE...   run scenarios from the suite (by name) or files
-  go run . compare [flags] OLD NEW    benchstat-style comparison with a verdict (exit 1 on regression)
-  go run . report [--markdown] DIR... tables and plots from stored records, no training
-  go run . eval WEIGHTS.safetensors   test accuracy of exported weights (engine gorgonia by default)
   go run . list                       list the embedded scenario suite
-  go run . verify RECORD.json         re-run a recorded run and check it reproduces
+  go run . verify RECORD.json         re-run a recorded run and check that it reproduces
+  go run . eval WEIGHTS.safetensors   test accuracy of exported weights (Gorgonia engine by default)
+  go run . compare [flags] OLD NEW    benchstat-style comparison with a verdict (exit 1 on regression)
+  go run . report [--markdown] DIR... tables and plots from stored records, without training
   go run . hardware                   this host, its calibration, the reference profiles
   go run . help scenarios             the scenario file format
 
-Run 'go run . run --help' for run's flags.
+Run 'go run . VERB --help' for a verb's flags.
 Exit status: 0 ok (skips allowed), 1 a target missed or a run failed, 2 bad usage or input.
 `
 

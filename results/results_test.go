@@ -81,7 +81,7 @@ func TestSummaryTable(t *testing.T) {
 	if err := WriteSummary(&text, []*Record{sampleRecord()}, ref, false); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"smoke", "91.00%", "ep 1, 2.5 s", "200", "1.38x speed, -8.35 pp acc", "99.35%"} {
+	for _, want := range []string{"smoke", "91.00%", "ep 1, 2.5 s", "200", "1.38x, -8.35 pp", "99.35%"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, text.String())
 		}

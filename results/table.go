@@ -20,7 +20,7 @@ type Reported struct {
 	TestAccuracy float64
 }
 
-var summaryHeader = []string{"scenario", "engine", "devices", "R", "status", "test acc", "target", "reached", "µs/sample", "samples/s", "% of peak", "vs reported"}
+var summaryHeader = []string{"scenario", "engine", "devices", "R", "status", "test acc", "target", "reached", "µs/sample", "samples/s", "% of peak", "vs reported (speed, acc)"}
 
 // WriteSummary renders one row per record, then the reported result as its
 // own row, as a terminal table, or as Markdown when markdown is true.
@@ -65,11 +65,11 @@ func summaryRow(r *Record, ref *Reported) []string {
 		row[10] = fmt.Sprintf("%.0f%%", 100*r.Efficiency.ShareOfPeak)
 	}
 	if ref != nil && r.Throughput.USPerSample > 0 {
-		row[11] = fmt.Sprintf("%.2fx speed, %+.2f pp acc", ref.USPerSample/r.Throughput.USPerSample,
+		row[11] = fmt.Sprintf("%.2fx, %+.2f pp", ref.USPerSample/r.Throughput.USPerSample,
 			100*(r.FinalTestAccuracy()-ref.TestAccuracy))
 	}
 	if r.Status == StatusSkipped || r.Status == StatusFailed {
-		row[6] = shorten(r.Reason, 60)
+		row[6], row[7] = shorten(r.Reason, 60), ""
 	}
 	return row
 }
@@ -134,7 +134,7 @@ func groupRow(g []*Record, ref *Reported) []string {
 		_, medS, _ := spread(sps)
 		row[9] = num(medS)
 		if ref != nil {
-			row[11] = fmt.Sprintf("%.2fx speed, %+.2f pp acc", ref.USPerSample/med, 100*(mean(acc)-ref.TestAccuracy))
+			row[11] = fmt.Sprintf("%.2fx, %+.2f pp", ref.USPerSample/med, 100*(mean(acc)-ref.TestAccuracy))
 		}
 	}
 	return row
@@ -177,7 +177,7 @@ func spread(v []float64) (lo, med, hi float64) {
 func targetText(r *Record) string {
 	var parts []string
 	for _, t := range r.Targets {
-		parts = append(parts, fmt.Sprintf("%s ≥ %s by ep %d", strings.TrimSuffix(t.Metric, "_accuracy")+" acc", pct(t.Min), t.ByEpoch))
+		parts = append(parts, fmt.Sprintf("%s ≥ %s by ep %d", strings.TrimSuffix(t.Metric, "_accuracy"), pct(t.Min), t.ByEpoch))
 	}
 	return strings.Join(parts, "; ")
 }

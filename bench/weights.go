@@ -38,8 +38,12 @@ func exportWeights(path string, p *trainer.Params, rec *results.Record) error {
 		"format": "mirrorbench", "scenario": rec.Scenario, "seed": fmt.Sprint(rec.Seed),
 		"fingerprint": rec.Fingerprint, "engine": rec.Engine, "epochs": fmt.Sprint(len(rec.Epochs)),
 	}
-	if err := trainer.WriteSafetensors(path, p, meta); err != nil {
-		return fmt.Errorf("--export-weights: %w", err)
+	data, err := trainer.EncodeSafetensors(p, meta)
+	if err == nil {
+		err = results.WriteFileAtomic(path, data)
+	}
+	if err != nil {
+		return fmt.Errorf("--export-weights %s: %w", path, err)
 	}
 	sum, err := fileSHA256(path)
 	if err != nil {

@@ -18,7 +18,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -32,36 +31,13 @@ const (
 	safetensorsMaxHeader = 100 << 20
 )
 
-// WriteSafetensors writes p as float32 tensors with Keras's names and shapes,
-// tensors in Keras's order, and metadata (e.g. scenario, seed, fingerprint,
-// format "mirrorbench") in __metadata__. The header is padded with spaces so
-// that the data section starts at a multiple of 8 bytes. The write is atomic:
-// a temporary file in the same folder, synced, then renamed over path.
-func WriteSafetensors(path string, p *Params, metadata map[string]string) error {
-	data, err := encodeSafetensors(p, metadata)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+// EncodeSafetensors renders p as a safetensors file: float32 tensors with
+// Keras's names and shapes, in Keras's order, and metadata (e.g. scenario,
+// seed, fingerprint, format "mirrorbench") in __metadata__. The header is
+// padded with spaces so that the data section starts at a multiple of 8
+// bytes. Storing the bytes (atomically) is the caller's business.
+func EncodeSafetensors(p *Params, metadata map[string]string) ([]byte, error) {
+	return encodeSafetensors(p, metadata)
 }
 
 // encodeSafetensors renders p and metadata as a safetensors file.

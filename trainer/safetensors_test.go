@@ -26,7 +26,7 @@ func TestSafetensorsRoundTrip(t *testing.T) {
 		"":            "empty key",
 	}
 	path := filepath.Join(t.TempDir(), "w.safetensors")
-	if err := WriteSafetensors(path, p, meta); err != nil {
+	if err := writeSafetensors(path, p, meta); err != nil {
 		t.Fatal(err)
 	}
 	q, got, err := ReadSafetensors(path)
@@ -79,7 +79,7 @@ func TestSafetensorsRoundTrip(t *testing.T) {
 	}
 
 	// Without metadata: no __metadata__ key, an empty map back.
-	if err := WriteSafetensors(path, p, nil); err != nil {
+	if err := writeSafetensors(path, p, nil); err != nil {
 		t.Fatal(err)
 	}
 	_, got, err = ReadSafetensors(path)
@@ -92,15 +92,15 @@ func TestSafetensorsWriteRejectsBadParams(t *testing.T) {
 	dir := t.TempDir()
 	p := NewParams()
 	p.T[DenseB].Data = p.T[DenseB].Data[:5]
-	if err := WriteSafetensors(filepath.Join(dir, "a.safetensors"), p, nil); err == nil || !strings.Contains(err.Error(), "dense/bias") {
+	if err := writeSafetensors(filepath.Join(dir, "a.safetensors"), p, nil); err == nil || !strings.Contains(err.Error(), "dense/bias") {
 		t.Errorf("short tensor: err = %v", err)
 	}
 	p = NewParams()
 	p.T[OutW].Shape = []int{10, 128}
-	if err := WriteSafetensors(filepath.Join(dir, "b.safetensors"), p, nil); err == nil || !strings.Contains(err.Error(), "dense_1/kernel") {
+	if err := writeSafetensors(filepath.Join(dir, "b.safetensors"), p, nil); err == nil || !strings.Contains(err.Error(), "dense_1/kernel") {
 		t.Errorf("wrong shape: err = %v", err)
 	}
-	if err := WriteSafetensors(filepath.Join(dir, "c.safetensors"), NewParams(), map[string]string{"k": "\xff"}); err == nil {
+	if err := writeSafetensors(filepath.Join(dir, "c.safetensors"), NewParams(), map[string]string{"k": "\xff"}); err == nil {
 		t.Error("invalid UTF-8 metadata: no error")
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
@@ -353,4 +353,13 @@ func FuzzReadSafetensors(f *testing.F) {
 			t.Fatal("round trip changed the weights or the metadata")
 		}
 	})
+}
+
+// writeSafetensors is the test's file writer around EncodeSafetensors.
+func writeSafetensors(path string, p *Params, meta map[string]string) error {
+	data, err := EncodeSafetensors(p, meta)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return os.WriteFile(path, data, 0o644)
 }

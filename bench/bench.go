@@ -19,6 +19,11 @@ import (
 
 // Options are the run-time overrides of the CLI.
 type Options struct {
+	// Checkpoint, when set, receives the record after every epoch, marked
+	// interrupted with the epochs done so far: stored, it is what a run
+	// killed outright (kill -9, power loss) leaves behind.
+	Checkpoint func(*results.Record)
+
 	Epochs        int    // > 0 overrides the scenario's epochs
 	TrainLimit    int    // > 0 overrides the scenario's train_limit
 	InitWeights   string // a safetensors file to start from instead of the seeded init
@@ -170,6 +175,9 @@ func (e *Env) train(ctx context.Context, p plan, ds *trainer.Dataset, rec *resul
 		rec.Epochs = append(rec.Epochs, ep.Epoch)
 		checkTargets(rec, sc, ep.Epoch, time.Since(start).Seconds())
 		e.Progress.EpochDone(sc.Name, ep.Epoch, p.epochs)
+		if p.opt.Checkpoint != nil && epoch < p.epochs {
+			checkpoint(rec, meter, p.opt.Checkpoint, start)
+		}
 	}
 	rec.Fingerprint = tr.Params().Fingerprint()
 	meter.fill(rec)
@@ -185,6 +193,20 @@ func (e *Env) train(ctx context.Context, p plan, ds *trainer.Dataset, rec *resul
 		measureScaling(ctx, p, trainSet, init, rec)
 	}
 	return nil
+}
+
+// checkpoint hands over a copy of the record as it would stand if the
+// process died now.
+func checkpoint(rec *results.Record, m *meter, store func(*results.Record), start time.Time) {
+	c := *rec
+	c.Epochs = append([]results.Epoch(nil), rec.Epochs...)
+	c.Targets = append([]results.TargetResult(nil), rec.Targets...)
+	c.Status = results.StatusInterrupted
+	c.Reason = fmt.Sprintf("the process stopped after epoch %d of %d (record written at each epoch's end)", len(c.Epochs), rec.EpochsPlanned)
+	c.FinishedAt = time.Now().UTC().Format(time.RFC3339)
+	c.WallSecs = time.Since(start).Seconds()
+	m.fill(&c)
+	store(&c)
 }
 
 func trainerConfig(p plan) trainer.Config {

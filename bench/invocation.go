@@ -79,9 +79,16 @@ func (inv *Invocation) Execute(ctx context.Context, runs []*scenarios.Scenario) 
 		}
 		inv.Env.Progress.Start("[%d/%d] %s (engine %s, devices %s, %s, batch %d, seed %d)",
 			i+1, len(runs), sc.Name, sc.Engine, sc.Devices, sc.Strategy, sc.GlobalBatch, sc.Seed)
-		rec := inv.Env.Run(ctx, sc, inv.runOptions(sc, i, len(runs)))
-		addEfficiency(rec, inv.Env.Host)
 		path := filepath.Join(inv.Out, fmt.Sprintf("%s-seed%d-%s-%02d.json", sc.Name, sc.Seed, stamp, i+1))
+		opt := inv.runOptions(sc, i, len(runs))
+		opt.Checkpoint = func(r *results.Record) {
+			addEfficiency(r, inv.Env.Host)
+			if err := results.WriteRecord(path, r); err != nil {
+				fmt.Fprintf(Stderr, "warning: checkpoint %s: %v\n", path, err)
+			}
+		}
+		rec := inv.Env.Run(ctx, sc, opt)
+		addEfficiency(rec, inv.Env.Host)
 		if err := results.WriteRecord(path, rec); err != nil {
 			return out, err
 		}

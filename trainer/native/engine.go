@@ -6,7 +6,10 @@
 // same for any thread count and any GOMAXPROCS. Work is split over output
 // elements only (samples, columns cut at kernels.ColBlock, rows), and every
 // sum over samples is taken in sample order, so no thread count ever changes
-// the order of a floating-point sum.
+// the order of a floating-point sum. GradientsTree reduces micro-shards in
+// the canonical pairwise tree itself (trainer.TreeReplica): the per-sample
+// work runs once over the whole batch and only the sums over samples that
+// form parameter gradients are taken per micro-shard.
 //
 // Layouts are internal except at the edges: parameters and gradients are
 // read and written in Keras's layouts through trainer.Params.
@@ -15,6 +18,7 @@ package native
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 
 	"github.com/mirrorbench/mirrorbench/trainer"
 )
@@ -56,6 +60,10 @@ type replica struct {
 	y     []uint8
 	n     int
 	grads *trainer.Params
+	// The call's micro-shards: 1<<levels of micro samples each (one shard of
+	// n for Gradients). Every parameter gradient is the pairwise tree sum of
+	// the micro-shards' gradients.
+	micro, levels int
 
 	kext     []float32 // [10][32] conv kernel with the bias as its last row
 	pooled   []float32 // [n][5408] conv stage output = dense input
@@ -71,10 +79,21 @@ type replica struct {
 	patch    [][]float32
 	conv     [][]float32 // per part: [676][32] conv output, then its gradient
 	dxTile   [][]float32 // per part: [dxChunk][n] a chunk of dxᵀ
+	// Right operands of the tree's additions, one per level below the root:
+	// dwTree per part, [levels][dwChunk][128] rows of the dense kernel
+	// gradient; smallTree [levels][1280] for the other tensors.
+	dwTree    [][]float32
+	smallTree []float32
+	convSum   []float32 // [10][32] the conv kernel+bias gradient, bias last
 
 	// Method values made once, so handing them to the pool allocates nothing.
 	convForwardFn, denseForwardFn, denseBackwardFn, convBackwardFn func(part, parts int)
+	outWLeafFn, outBLeafFn, denseBLeafFn, convLeafFn               func(s int, dst []float32)
 }
+
+// maxLevels is the deepest tree a replica for maxBatch samples can be given:
+// micro-shards hold at least one sample.
+func maxLevels(maxBatch int) int { return bits.Len(uint(maxBatch)) - 1 }
 
 func newReplica(threads, maxBatch int) *replica {
 	r := &replica{
@@ -91,30 +110,74 @@ func newReplica(threads, maxBatch int) *replica {
 		dhT:      make([]float32, maxBatch*hidden),
 		dx:       make([]float32, maxBatch*flat),
 		dk:       make([]float32, maxBatch*patchLen*filters),
+		convSum:  make([]float32, patchLen*filters),
 	}
+	levels := maxLevels(maxBatch)
+	r.smallTree = make([]float32, levels*smallTreeLen)
 	for range threads {
 		r.patch = append(r.patch, make([]float32, convPos*patchLen))
 		r.conv = append(r.conv, make([]float32, convPos*filters))
 		r.dxTile = append(r.dxTile, make([]float32, dxChunk*maxBatch))
+		r.dwTree = append(r.dwTree, make([]float32, levels*dwChunk*hidden))
 	}
 	r.convForwardFn = r.convForwardPart
 	r.denseForwardFn = r.denseForwardPart
 	r.denseBackwardFn = r.denseBackwardPart
 	r.convBackwardFn = r.convBackwardPart
+	r.outWLeafFn = r.outWLeaf
+	r.outBLeafFn = r.outBLeaf
+	r.denseBLeafFn = r.denseBLeaf
+	r.convLeafFn = r.convLeaf
 	return r
 }
 
 // Gradients overwrites grads with the gradient of the summed loss on b.
 func (r *replica) Gradients(p *trainer.Params, b trainer.Batch, grads *trainer.Params) (trainer.Result, error) {
+	return r.gradients(p, b, b.Len(), 0, grads)
+}
+
+// GradientsTree overwrites grads with the canonical tree sum of the gradients
+// of b's micro-shards of micro samples (b.Len() = k*micro, k a power of two):
+// bitwise what Gradients on each micro-shard followed by pairwise float32
+// additions, level by level, gives. It implements trainer.TreeReplica.
+//
+// The forward pass and the per-sample backward deltas do not depend on which
+// samples share a product, so they run once over all of b; only the sums over
+// samples that form the parameter gradients are taken per micro-shard, each
+// in the order Gradients would use, and combined in the tree.
+//
+// Result.Correct counts all of b. Result.LossSum is the micro-shards' loss
+// sums (each exactly Gradients' LossSum on it) added in micro-shard order,
+// ((L0 + L1) + L2) + ..., as a caller summing Gradients' results would.
+func (r *replica) GradientsTree(p *trainer.Params, b trainer.Batch, micro int, grads *trainer.Params) (trainer.Result, error) {
+	n := b.Len()
+	if micro < 1 || n%micro != 0 {
+		return trainer.Result{}, fmt.Errorf("native: batch of %d is not a whole number of micro-shards of %d", n, micro)
+	}
+	k := n / micro
+	if k < 1 || k&(k-1) != 0 {
+		return trainer.Result{}, fmt.Errorf("native: %d micro-shards of %d, want a power of two", k, micro)
+	}
+	return r.gradients(p, b, micro, bits.Len(uint(k))-1, grads)
+}
+
+// gradients is Gradients on b as 1<<levels micro-shards of micro samples.
+func (r *replica) gradients(p *trainer.Params, b trainer.Batch, micro, levels int, grads *trainer.Params) (trainer.Result, error) {
 	if err := checkParams(grads); err != nil {
 		return trainer.Result{}, fmt.Errorf("native: grads: %w", err)
 	}
 	if err := r.begin(p, b); err != nil {
 		return trainer.Result{}, err
 	}
-	r.grads = grads
+	r.grads, r.micro, r.levels = grads, micro, levels
 	r.forward()
-	res := softmaxLoss(r.n, r.logits, r.y, r.dlogits, r.dlogitsT)
+	var res trainer.Result
+	for s := range 1 << levels {
+		b0 := s * micro
+		rs := softmaxLoss(micro, r.logits[b0*classes:], r.y[b0:], r.dlogits[b0*classes:], r.dlogitsT[b0:], r.n)
+		res.LossSum += rs.LossSum
+		res.Correct += rs.Correct
+	}
 	r.backward()
 	r.end()
 	return res, nil
@@ -126,7 +189,7 @@ func (r *replica) Evaluate(p *trainer.Params, b trainer.Batch) (trainer.Result, 
 		return trainer.Result{}, err
 	}
 	r.forward()
-	res := softmaxLoss(r.n, r.logits, r.y, nil, nil)
+	res := softmaxLoss(r.n, r.logits, r.y, nil, nil, 0)
 	r.end()
 	return res, nil
 }

@@ -29,11 +29,11 @@ func outputForward(n int, h, w, bias, logits []float32) {
 
 // softmaxLoss turns each sample's logits into Keras's clipped cross-entropy
 // and, when dlogits is not nil, its gradient (also written transposed to
-// dlogitsT[k][b]). With p the softmax and loss = -log(clip(p[y])):
+// dlogitsT[k*ldT+b]). With p the softmax and loss = -log(clip(p[y])):
 //
 //	dloss/dlogits[k] = p[k] - [k == y]  where p[y] lies inside the clip range,
 //	                   0                where the clip is active (its gradient is 0).
-func softmaxLoss(n int, logits []float32, y []uint8, dlogits, dlogitsT []float32) trainer.Result {
+func softmaxLoss(n int, logits []float32, y []uint8, dlogits, dlogitsT []float32, ldT int) trainer.Result {
 	var res trainer.Result
 	var p [classes]float32
 	for b := range n {
@@ -59,7 +59,7 @@ func softmaxLoss(n int, logits []float32, y []uint8, dlogits, dlogitsT []float32
 			default:
 				d[k] = p[k]
 			}
-			dlogitsT[k*n+b] = d[k]
+			dlogitsT[k*ldT+b] = d[k]
 		}
 	}
 	return res
@@ -92,20 +92,29 @@ func argmax(p []float32) int {
 	return best
 }
 
-// outputBackward computes the output layer's gradients and the gradient at
-// the hidden layer's input (after its ReLU), in both layouts:
+// outputWeightGrad is the output layer's kernel and bias gradients over n
+// samples, each a sum over the samples in sample order:
 //
 //	dw[u][k] = sum_b h[b][u] * dlogits[b][k]
 //	db[k]    = sum_b dlogits[b][k]
-//	dhT[u][b] = [h[b][u] > 0] * sum_k w[u][k] * dlogitsT[k][b],   dh = dhTᵀ
-func outputBackward(n int, h, w, dlogits, dlogitsT, dw, db, dhT, dh []float32) {
+func outputWeightGrad(n int, h, dlogits, dw []float32) {
 	kernels.SgemmTN(hidden, classes, n, h, hidden, dlogits, classes, dw, classes, false)
+}
+
+func outputBiasGrad(n int, dlogits, db []float32) {
 	clear(db[:classes])
 	for b := range n {
 		for k, v := range dlogits[b*classes : (b+1)*classes] {
 			db[k] += v
 		}
 	}
+}
+
+// outputInputGrad computes the gradient at the hidden layer's input (after
+// its ReLU) for n samples, in both layouts; each value is its sample's own:
+//
+//	dhT[u][b] = [h[b][u] > 0] * sum_k w[u][k] * dlogitsT[k][b],   dh = dhTᵀ
+func outputInputGrad(n int, h, w, dlogitsT, dhT, dh []float32) {
 	kernels.SgemmNN(hidden, n, classes, w, classes, dlogitsT, n, dhT, n, false)
 	for u := range hidden {
 		row := dhT[u*n : (u+1)*n]

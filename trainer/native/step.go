@@ -1,6 +1,9 @@
 package native
 
-import "github.com/mirrorbench/mirrorbench/trainer"
+import (
+	"github.com/mirrorbench/mirrorbench/trainer"
+	"github.com/mirrorbench/mirrorbench/trainer/kernels"
+)
 
 // forward runs the model on the current batch up to the logits.
 func (r *replica) forward() {
@@ -10,15 +13,72 @@ func (r *replica) forward() {
 	outputForward(r.n, r.h, t[trainer.OutW].Data, t[trainer.OutB].Data, r.logits)
 }
 
-// backward runs from dlogits down to every parameter gradient.
+// backward runs from dlogits down to every parameter gradient. Deltas are
+// per sample and computed over the whole batch at once; parameter gradients
+// are sums over samples, taken per micro-shard and combined in the tree.
 func (r *replica) backward() {
-	g, t, n := &r.grads.T, &r.p.T, r.n
-	outputBackward(n, r.h, t[trainer.OutW].Data, r.dlogits, r.dlogitsT,
-		g[trainer.OutW].Data, g[trainer.OutB].Data, r.dhT, r.dh)
-	denseBiasGrad(n, r.dh, g[trainer.DenseB].Data)
+	g, t := &r.grads.T, &r.p.T
+	r.tree(g[trainer.OutW].Data, r.outWLeafFn)
+	r.tree(g[trainer.OutB].Data, r.outBLeafFn)
+	outputInputGrad(r.n, r.h, t[trainer.OutW].Data, r.dlogitsT, r.dhT, r.dh)
+	r.tree(g[trainer.DenseB].Data, r.denseBLeafFn)
 	r.pool.run(r.denseBackwardFn)
 	r.pool.run(r.convBackwardFn)
-	r.sumConvGrads()
+	r.tree(r.convSum, r.convLeafFn)
+	copy(g[trainer.ConvW].Data, r.convSum[:taps*filters])
+	copy(g[trainer.ConvB].Data, r.convSum[taps*filters:])
+}
+
+// smallTreeLen is the largest tensor tree reduces: the output kernel.
+const smallTreeLen = hidden * classes
+
+// tree overwrites dst with the sum over the call's micro-shards of leaf(s, ·),
+// the micro-shard s's share, combined pairwise level by level in float32.
+func (r *replica) tree(dst []float32, leaf func(s int, dst []float32)) {
+	treeSum(r.levels, 0, dst, r.smallTree, leaf)
+}
+
+// treeSum overwrites dst with the tree sum of the 1<<levels leaves from s0 on:
+// the left subtree's in dst, the right's in tmp's level-1 slot, then one
+// float32 addition per element. dst holds at most smallTreeLen values.
+func treeSum(levels, s0 int, dst, tmp []float32, leaf func(s int, dst []float32)) {
+	if levels == 0 {
+		leaf(s0, dst)
+		return
+	}
+	treeSum(levels-1, s0, dst, tmp, leaf)
+	right := tmp[(levels-1)*smallTreeLen:][:len(dst)]
+	treeSum(levels-1, s0+1<<(levels-1), right, tmp, leaf)
+	kernels.Add(dst, right)
+}
+
+// The leaves: micro-shard s's gradient of one tensor, in Gradients' order.
+
+func (r *replica) outWLeaf(s int, dst []float32) {
+	b := s * r.micro
+	outputWeightGrad(r.micro, r.h[b*hidden:], r.dlogits[b*classes:], dst)
+}
+
+func (r *replica) outBLeaf(s int, dst []float32) {
+	outputBiasGrad(r.micro, r.dlogits[s*r.micro*classes:], dst)
+}
+
+func (r *replica) denseBLeaf(s int, dst []float32) {
+	denseBiasGrad(r.micro, r.dh[s*r.micro*hidden:], dst)
+}
+
+// convLeaf adds the micro-shard's samples' conv gradients in sample order:
+//
+//	dK[t][c] = sum_b dk[b][t][c] (t < 9),  dbias[c] = sum_b dk[b][9][c]
+func (r *replica) convLeaf(s int, dst []float32) {
+	const size = patchLen * filters
+	sum := dst[:size]
+	clear(sum)
+	for b := s * r.micro; b < (s+1)*r.micro; b++ {
+		for i, v := range r.dk[b*size : (b+1)*size] {
+			sum[i] += v
+		}
+	}
 }
 
 // convForwardPart runs the conv stage for this part's samples; samples are
@@ -46,8 +106,8 @@ func (r *replica) denseForwardPart(part, parts int) {
 func (r *replica) denseBackwardPart(part, parts int) {
 	f0, f1 := span(flat, rowBlock, part, parts)
 	if f0 < f1 {
-		denseBackward(r.n, f0, f1, r.pooled, r.p.T[trainer.DenseW].Data, r.dh, r.dhT,
-			r.grads.T[trainer.DenseW].Data, r.dx, r.dxTile[part])
+		denseBackward(r.n, r.micro, r.levels, f0, f1, r.pooled, r.p.T[trainer.DenseW].Data, r.dh, r.dhT,
+			r.grads.T[trainer.DenseW].Data, r.dx, r.dxTile[part], r.dwTree[part])
 	}
 }
 
@@ -58,19 +118,4 @@ func (r *replica) convBackwardPart(part, parts int) {
 		convBackward(r.x[b*trainer.ImagePixels:], r.patch[part], r.conv[part], r.arg[b*flat:],
 			r.dx[b*flat:], r.dk[b*patchLen*filters:])
 	}
-}
-
-// sumConvGrads adds the samples' conv gradients in sample order:
-//
-//	dK[t][c] = sum_b dk[b][t][c] (t < 9),  dbias[c] = sum_b dk[b][9][c]
-func (r *replica) sumConvGrads() {
-	const size = patchLen * filters
-	var sum [size]float32
-	for b := range r.n {
-		for i, v := range r.dk[b*size : (b+1)*size] {
-			sum[i] += v
-		}
-	}
-	copy(r.grads.T[trainer.ConvW].Data, sum[:taps*filters])
-	copy(r.grads.T[trainer.ConvB].Data, sum[taps*filters:])
 }

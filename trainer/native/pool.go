@@ -1,54 +1,115 @@
 package native
 
-import "sync"
+import (
+	"runtime"
+	"sync/atomic"
+)
 
 // pool is a replica's persistent team of goroutines. run hands the same
 // function to every part at once; part 0 runs on the caller's goroutine.
-// Persistent helpers cost a channel send per part per op, where a goroutine
-// per op would cost a spawn and a stack.
+//
+// Helpers spin on a generation counter for a while before they park: a step
+// is a handful of parallel ops microseconds apart, and a parked goroutine
+// that is woken lands in the waker's run queue, where it may wait for the
+// waker to block before it runs at all — the op then runs serially. Spinning
+// keeps a helper on its own core for the whole step; between steps (Adam,
+// data) it parks and costs nothing.
 type pool struct {
-	parts int
-	jobs  []chan job
-	wg    sync.WaitGroup
+	parts   int
+	fn      func(part, parts int) // the current op; published by gen
+	gen     atomic.Uint64         // bumped once per op
+	pending atomic.Int64          // helpers still running the current op
+	helpers []*helper
+	quit    atomic.Bool
 }
 
-// job is one part of one parallel op. fn is a method value made once per
-// replica, so sending it allocates nothing.
-type job struct {
-	fn   func(part, parts int)
-	part int
+// helper is one parked-or-spinning goroutine of a pool.
+type helper struct {
+	parked atomic.Bool
+	wake   chan struct{} // buffered 1: a wake-up is never lost
 }
+
+// spinRounds bounds a helper's spinning (each round a few ns, with a yield
+// every 64 so an oversubscribed machine still makes progress): tens of µs.
+const spinRounds = 1 << 14
 
 func newPool(threads int) *pool {
 	p := &pool{parts: max(threads, 1)}
-	for range p.parts - 1 {
-		ch := make(chan job)
-		p.jobs = append(p.jobs, ch)
-		go func() {
-			for j := range ch {
-				j.fn(j.part, p.parts)
-				p.wg.Done()
-			}
-		}()
+	for i := range p.parts - 1 {
+		h := &helper{wake: make(chan struct{}, 1)}
+		p.helpers = append(p.helpers, h)
+		go p.work(h, i+1)
 	}
 	return p
 }
 
+func (p *pool) work(h *helper, part int) {
+	var seen uint64
+	for {
+		g := p.await(h, seen)
+		if p.quit.Load() {
+			return
+		}
+		seen = g
+		p.fn(part, p.parts)
+		p.pending.Add(-1)
+	}
+}
+
+// await returns once the generation differs from seen: after spinning, or
+// after parking until run (or close) wakes the helper.
+func (p *pool) await(h *helper, seen uint64) uint64 {
+	for {
+		for i := range spinRounds {
+			if g := p.gen.Load(); g != seen {
+				return g
+			}
+			if i%64 == 63 {
+				runtime.Gosched()
+			}
+		}
+		h.parked.Store(true)
+		if g := p.gen.Load(); g != seen { // an op arrived while parking
+			if !h.parked.CompareAndSwap(true, false) {
+				<-h.wake // run already sent a wake-up: consume it
+			}
+			return g
+		}
+		<-h.wake // run or close cleared parked and sent this
+	}
+}
+
 // run calls fn(part, parts) for every part and waits for all of them.
 func (p *pool) run(fn func(part, parts int)) {
-	p.wg.Add(len(p.jobs))
-	for i, ch := range p.jobs {
-		ch <- job{fn, i + 1}
+	if len(p.helpers) == 0 {
+		fn(0, 1)
+		return
 	}
+	p.fn = fn
+	p.pending.Store(int64(len(p.helpers)))
+	p.gen.Add(1)
+	p.wakeParked()
 	fn(0, p.parts)
-	p.wg.Wait()
+	for i := 0; p.pending.Load() != 0; i++ {
+		if i%64 == 63 {
+			runtime.Gosched()
+		}
+	}
+}
+
+func (p *pool) wakeParked() {
+	for _, h := range p.helpers {
+		if h.parked.CompareAndSwap(true, false) {
+			h.wake <- struct{}{}
+		}
+	}
 }
 
 func (p *pool) close() {
-	for _, ch := range p.jobs {
-		close(ch)
-	}
-	p.jobs = nil
+	p.quit.Store(true)
+	p.gen.Add(1)
+	p.wakeParked()
+	p.helpers = nil
 }
 
 // span is part's share of n items cut into units of unit items (the last unit

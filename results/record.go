@@ -109,10 +109,12 @@ type Throughput struct {
 	USPerSample      float64 `json:"us_per_sample"`
 	Steps            int     `json:"steps"`
 	WarmupSteps      int     `json:"warmup_steps"`
-	// ScalingEfficiency is throughput / (replicas x the throughput of one
-	// replica on one thread), measured in the same process; 0 when unmeasured.
+	// ScalingEfficiency is BurstSPS / (replicas x threads x BaselineSPS):
+	// the run's configuration and one replica on one thread, timed in
+	// alternating short bursts after the run; 0 when unmeasured.
 	ScalingEfficiency float64 `json:"scaling_efficiency,omitempty"`
 	BaselineSPS       float64 `json:"baseline_samples_per_second,omitempty"`
+	BurstSPS          float64 `json:"burst_samples_per_second,omitempty"`
 }
 
 // Efficiency relates the steady-state speed to the host's calibrated peak.

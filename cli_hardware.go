@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/mirrorbench/mirrorbench/bench"
 	"github.com/mirrorbench/mirrorbench/hardware"
 	"github.com/mirrorbench/mirrorbench/results"
 	"github.com/mirrorbench/mirrorbench/trainer/kernels"
@@ -16,10 +17,15 @@ import (
 )
 
 // calibrate measures (or reads from the per-host cache) the native engine's
-// sgemm at 1 and all threads, and memory bandwidth.
+// sgemm at 1 and all threads, and memory bandwidth. The cache key names the
+// kernel path and the build's commit, so a changed kernel is measured anew.
 func calibrate(h *hardware.Host) error {
 	threads := slices.Compact([]int{1, h.GOMAXPROCS})
-	c, err := hardware.CachedCalibration("", *h, kernels.Path(), sgemm, threads)
+	kernel := kernels.Path()
+	if commit := bench.BuildInfo().GitCommit; len(commit) >= 12 {
+		kernel += "@" + commit[:12]
+	}
+	c, err := hardware.CachedCalibration("", *h, kernel, sgemm, threads)
 	if err != nil {
 		return err
 	}

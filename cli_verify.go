@@ -55,6 +55,10 @@ func cmdVerify(args []string, stdout, stderr io.Writer) (int, error) {
 		fmt.Fprintf(stdout, "verify %s: reproduced (%s)\n", names[0], how)
 		return 0, nil
 	}
-	fmt.Fprintf(stdout, "verify %s: NOT reproduced (status %s %s)\ndiff (-recorded +re-run):\n%s", names[0], v.New.Status, v.New.Reason, v.Diff)
+	status := v.New.Status
+	if v.New.Reason != "" {
+		status += ": " + v.New.Reason
+	}
+	fmt.Fprintf(stdout, "verify %s: NOT reproduced (re-run status %s)\ndiff (-recorded +re-run):\n%s", names[0], status, v.Diff)
 	return 1, nil
 }

@@ -101,7 +101,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	env := &bench.Env{Progress: bench.NewProgress(stderr, *quiet), Host: &host, Build: bench.BuildInfo()}
 	inv := &bench.Invocation{
-		Out: *out, Count: *count, RequireAll: *requireAll, Stdout: stdout, Env: env,
+		Out: *out, Count: *count, RequireAll: *requireAll, Env: env,
 		Options: bench.Options{Epochs: *epochs, TrainLimit: *limit, InitWeights: *initW, ExportWeights: *export},
 	}
 	fmt.Fprintf(stderr, "host: %s\n", host.Summary())

@@ -64,8 +64,7 @@ type plan struct {
 }
 
 // Run trains one scenario and returns its record. Skips, failures and
-// interruptions are records too (with their status and reason); the error is
-// for faults the record cannot describe.
+// interruptions are records too, with their status and reason.
 func (e *Env) Run(ctx context.Context, sc *scenarios.Scenario, opt Options) *results.Record {
 	rec := newRecord(sc, e)
 	start := time.Now()

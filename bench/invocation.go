@@ -20,7 +20,6 @@ type Invocation struct {
 	Count      int
 	RequireAll bool
 	Options    Options
-	Stdout     io.Writer
 	Env        *Env
 }
 
@@ -158,5 +157,5 @@ func addEfficiency(rec *results.Record, h *hardware.Host) {
 	}
 }
 
-// Stderr is where warnings go.
+// Stderr is where warnings go (a package variable so tests can silence it).
 var Stderr io.Writer = os.Stderr

@@ -69,23 +69,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	case *epochs < 0 || *limit < 0 || *count < 1:
 		return 2, badUsage("run: --epochs and --train-limit must be >= 0, --count >= 1")
 	}
-	if *export != "" {
-		if err := results.CheckWritable(filepath.Dir(*export)); err != nil {
-			return 2, badUsage("run: --export-weights: %v", err)
-		}
+	if err := checkWeightsFlags(*export, *initW); err != nil {
+		return 2, err
 	}
-	if *initW != "" {
-		if _, _, err := trainer.ReadSafetensors(*initW); err != nil {
-			return 2, badUsage("run: --init-weights: %v", err)
-		}
-	}
-	var scs []*scenarios.Scenario
-	for _, n := range names {
-		sc, err := scenarios.Resolve(n)
-		if err != nil {
-			return 2, err
-		}
-		scs = append(scs, sc)
+	scs, err := resolveAll(names)
+	if err != nil {
+		return 2, err
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -111,16 +100,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	outcome, err := inv.Execute(ctx, runs)
 	if outcome != nil && len(outcome.Records) > 0 {
-		fmt.Fprintln(stdout)
-		if terr := results.WriteSummary(stdout, outcome.Records, reported(outcome.Records), *markdown); terr != nil && err == nil {
-			err = terr
+		if perr := printOutcome(stdout, stderr, *out, outcome, *markdown); err == nil {
+			err = perr
 		}
-		if paths, perr := writePlots(*out, outcome.Records); perr != nil {
-			fmt.Fprintln(stderr, "warning: plots:", perr)
-		} else if len(paths) > 0 {
-			fmt.Fprintf(stdout, "\nplots: %v", paths)
-		}
-		fmt.Fprintf(stdout, "\nrecords: %s/*.json, benchmark file: %s\n", *out, outcome.BenchFile)
 	}
 	if outcome == nil { // --out unusable: found before any training
 		return 2, err
@@ -132,6 +114,51 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		fmt.Fprintln(stderr, "interrupted: records of the finished and interrupted runs are written")
 	}
 	return outcome.ExitCode, nil
+}
+
+// checkWeightsFlags finds a bad --export-weights or --init-weights before
+// any training.
+func checkWeightsFlags(export, init string) error {
+	if export != "" {
+		if err := results.CheckWritable(filepath.Dir(export)); err != nil {
+			return badUsage("run: --export-weights: %v", err)
+		}
+	}
+	if init != "" {
+		if _, _, err := trainer.ReadSafetensors(init); err != nil {
+			return badUsage("run: --init-weights: %v", err)
+		}
+	}
+	return nil
+}
+
+// resolveAll turns names and paths into scenarios; the first bad one stops.
+func resolveAll(names []string) ([]*scenarios.Scenario, error) {
+	var scs []*scenarios.Scenario
+	for _, n := range names {
+		sc, err := scenarios.Resolve(n)
+		if err != nil {
+			return nil, err
+		}
+		scs = append(scs, sc)
+	}
+	return scs, nil
+}
+
+// printOutcome prints the summary table, draws the plots and says where
+// everything went.
+func printOutcome(stdout, stderr io.Writer, out string, o *bench.Outcome, markdown bool) error {
+	fmt.Fprintln(stdout)
+	if err := results.WriteSummary(stdout, o.Records, reported(o.Records), markdown); err != nil {
+		return err
+	}
+	if paths, err := writePlots(out, o.Records); err != nil {
+		fmt.Fprintln(stderr, "warning: plots:", err)
+	} else if len(paths) > 0 {
+		fmt.Fprintf(stdout, "\nplots: %v", paths)
+	}
+	fmt.Fprintf(stdout, "\nrecords: %s/*.json, benchmark file: %s\n", out, o.BenchFile)
+	return nil
 }
 
 // reported is the published result the runs are compared with (the first

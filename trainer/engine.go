@@ -63,3 +63,25 @@ type TreeReplica interface {
 	Replica
 	GradientsTree(p *Params, b Batch, micro int, grads *Params) (Result, error)
 }
+
+// FusedReplica is a Replica that applies the optimizer inside its backward
+// pass: it calls update on each block of parameters as soon as the block's
+// gradient is final and no later part of the step reads the block's old value
+// (e.g. the dense kernel's rows right after they served the input gradient),
+// on its own workers, so the optimizer needs no parallel pass of its own
+// after the step.
+//
+// GradientsFused is Gradients (grads receives the full gradient of the summed
+// loss, and update reads it from there) plus the calls to update: update may
+// be called concurrently, on disjoint ranges [lo, hi) of tensor, and every
+// element of every tensor is covered by exactly one call. It is the caller's
+// update that writes p, so the replica must never read an element of p after
+// handing its range to update. On error, update has not been called.
+//
+// The trainer uses it only when one replica computes the whole global batch's
+// gradient (one replica, fast reduction), where the replica's gradient is the
+// one Adam applies.
+type FusedReplica interface {
+	Replica
+	GradientsFused(p *Params, b Batch, grads *Params, update func(tensor, lo, hi int)) (Result, error)
+}

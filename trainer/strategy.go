@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mirrorbench/mirrorbench/trainer/kernels"
@@ -63,6 +64,16 @@ type Trainer struct {
 	// power-of-two block of units, a complete subtree of the canonical tree,
 	// which it reduces itself; the trainer adds only the levels above.
 	subtree int
+
+	// fused is the one replica when it applies Adam inside its backward pass
+	// (see FusedReplica): one replica, fast reduction. Step then calls
+	// GradientsFused with updateFn (made once, so a step allocates nothing),
+	// which applies step, this step's coefficients, and adds its wall time to
+	// optNanos.
+	fused    FusedReplica
+	updateFn func(tensor, lo, hi int)
+	step     AdamStep
+	optNanos atomic.Int64
 }
 
 // Validate checks the configuration's arithmetic: the batch must split evenly.
@@ -122,6 +133,9 @@ func NewTrainer(cfg Config, init *Params) (*Trainer, error) {
 		t.replicas = append(t.replicas, rep)
 	}
 	t.subtree = treeBlock(cfg, t.replicas)
+	if fr, ok := t.replicas[0].(FusedReplica); ok && cfg.Replicas == 1 && !cfg.Canonical {
+		t.fused, t.updateFn = fr, t.fusedUpdate
+	}
 	return t, nil
 }
 
@@ -172,17 +186,24 @@ func (t *Trainer) Step(b Batch) (Result, StepTimes, error) {
 		return Result{}, StepTimes{}, fmt.Errorf("batch of %d, want %d", b.Len(), t.cfg.GlobalBatch)
 	}
 	var times StepTimes
-	start := time.Now()
-	if err := t.computeGradients(b); err != nil {
-		return Result{}, times, err
+	if t.fused != nil {
+		var err error
+		if times, err = t.stepFused(b); err != nil {
+			return Result{}, times, err
+		}
+	} else {
+		start := time.Now()
+		if err := t.computeGradients(b); err != nil {
+			return Result{}, times, err
+		}
+		reduced := time.Now()
+		times.Compute = reduced.Sub(start)
+		t.allReduce()
+		optStart := time.Now()
+		times.AllReduce = optStart.Sub(reduced)
+		t.applyAdam()
+		times.Optimizer = time.Since(optStart)
 	}
-	reduced := time.Now()
-	times.Compute = reduced.Sub(start)
-	t.allReduce()
-	optStart := time.Now()
-	times.AllReduce = optStart.Sub(reduced)
-	t.applyAdam()
-	times.Optimizer = time.Since(optStart)
 
 	var total Result
 	for _, r := range t.results {
@@ -190,6 +211,41 @@ func (t *Trainer) Step(b Batch) (Result, StepTimes, error) {
 		total.Correct += r.Correct
 	}
 	return total, times, nil
+}
+
+// stepFused is the step of a single fast replica that applies Adam itself,
+// block by block inside its backward pass, on its own workers: the gradient
+// is the one replica's sum (there is nothing to reduce), and Adam
+// reads it with the same scale 1/batch as applyAdam, so the weights are
+// bitwise those of the unfused step.
+//
+// Optimizer is the summed wall time of the update calls and Compute the rest
+// of the step. With several threads the calls run concurrently, so Optimizer
+// is summed work, not elapsed time, and may exceed the step's share of wall
+// time spent in Adam; it is clamped to the step's duration so that Compute
+// never goes negative. AllReduce is 0.
+func (t *Trainer) stepFused(b Batch) (StepTimes, error) {
+	t.step = t.opt.Begin()
+	t.step.GradScale = float32(1) / float32(t.cfg.GlobalBatch)
+	t.optNanos.Store(0)
+	start := time.Now()
+	res, err := t.fused.GradientsFused(t.params, b, t.grads[0], t.updateFn)
+	total := time.Since(start)
+	if err != nil {
+		t.opt.t-- // no update was applied (FusedReplica's contract): undo Begin
+		return StepTimes{}, err
+	}
+	t.results[0] = res
+	opt := min(time.Duration(t.optNanos.Load()), total)
+	return StepTimes{Compute: total - opt, Optimizer: opt}, nil
+}
+
+// fusedUpdate is the FusedReplica's update callback: Adam on one block of
+// one tensor, timed.
+func (t *Trainer) fusedUpdate(i, lo, hi int) {
+	start := time.Now()
+	t.opt.Update(t.step, t.params, t.grads[0], i, lo, hi)
+	t.optNanos.Add(int64(time.Since(start)))
 }
 
 // computeGradients runs every replica on its shard, in parallel. Replica r

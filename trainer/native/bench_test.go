@@ -25,7 +25,7 @@ func realBatch(b *testing.B) trainer.Batch {
 func BenchmarkStep(b *testing.B) {
 	batch := realBatch(b)
 	for _, threads := range []int{1, 2} {
-		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
+		b.Run(threadsName(threads), func(b *testing.B) {
 			rep := newTestReplica(b, threads, benchBatch)
 			p, g := trainer.NewParams(), trainer.NewParams()
 			trainer.InitKeras(p, 1)
@@ -43,6 +43,8 @@ func BenchmarkStep(b *testing.B) {
 		})
 	}
 }
+
+func threadsName(threads int) string { return fmt.Sprintf("threads=%d", threads) }
 
 // BenchmarkLayer times each layer's forward and backward at batch 32, one thread.
 func BenchmarkLayer(b *testing.B) {

@@ -38,7 +38,11 @@ func denseForward(n, j0, j1 int, x, w, bias, h []float32) {
 // and their sums stay in cache and dw's rows are written once. dx is computed
 // transposed, as w·dhT, a chunk of rows at a time into tile (chunk x n), then
 // transposed into place while the chunk is in cache.
-func denseBackward(n, micro, levels, f0, f1 int, x, w, dh, dhT, dw, dx, tile, tiles []float32) {
+//
+// With update (GradientsFused), rows [f0, f1) of the dense kernel are handed
+// to update at the end, on this worker: their gradient is final and they have
+// served dx, and nothing reads them again.
+func denseBackward(n, micro, levels, f0, f1 int, x, w, dh, dhT, dw, dx, tile, tiles []float32, update func(tensor, lo, hi int)) {
 	if levels == 0 { // one shard: one product
 		kernels.SgemmTN(f1-f0, hidden, n, x[f0:], flat, dh, hidden, dw[f0*hidden:], hidden, false)
 	}
@@ -52,6 +56,9 @@ func denseBackward(n, micro, levels, f0, f1 int, x, w, dh, dhT, dw, dx, tile, ti
 		}
 		kernels.SgemmNN(rows, n, hidden, w[f*hidden:], hidden, dhT, n, tile, n, false)
 		kernels.Transpose(rows, n, tile, n, dx[f:], flat)
+	}
+	if update != nil {
+		update(trainer.DenseW, f0*hidden, f1*hidden)
 	}
 }
 

@@ -102,12 +102,13 @@ func (r *replica) denseForwardPart(part, parts int) {
 }
 
 // denseBackwardPart computes this part's rows of the dense kernel gradient
-// and columns of the input gradient.
+// and columns of the input gradient, then hands the rows to r.update (when
+// set).
 func (r *replica) denseBackwardPart(part, parts int) {
 	f0, f1 := span(flat, rowBlock, part, parts)
 	if f0 < f1 {
 		denseBackward(r.n, r.micro, r.levels, f0, f1, r.pooled, r.p.T[trainer.DenseW].Data, r.dh, r.dhT,
-			r.grads.T[trainer.DenseW].Data, r.dx, r.dxTile[part], r.dwTree[part])
+			r.grads.T[trainer.DenseW].Data, r.dx, r.dxTile[part], r.dwTree[part], r.update)
 	}
 }
 

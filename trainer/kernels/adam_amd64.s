@@ -22,6 +22,12 @@ TEXT ·adamAVX(SB), NOSPLIT, $0-60
 	VBROADCASTSS X11, Y11
 	MOVSS gscale+56(FP), X12
 	VBROADCASTSS X12, Y12
+	MOVL $0x7fffffff, R8
+	MOVL R8, X13
+	VPBROADCASTD X13, Y13 // |x| mask
+	MOVL $0x00800000, R8
+	MOVL R8, X14
+	VPBROADCASTD X14, Y14 // smallest normal float32, 2^-126
 	SHRQ $3, SI
 	JZ done
 loop:
@@ -31,12 +37,18 @@ loop:
 	VSUBPS Y1, Y0, Y2     // g - m
 	VMULPS Y9, Y2, Y2     // (g - m) * omb1
 	VADDPS Y2, Y1, Y1     // m += ...
+	VANDPS Y13, Y1, Y15   // |m|
+	VCMPPS $1, Y14, Y15, Y15 // |m| < 2^-126
+	VANDNPS Y1, Y15, Y1   // subnormal m -> +0
 	VMOVUPS Y1, (BX)
 	VMULPS Y0, Y0, Y3     // g * g
 	VMOVUPS (CX), Y4      // v
 	VSUBPS Y4, Y3, Y3     // g*g - v
 	VMULPS Y10, Y3, Y3    // (g*g - v) * omb2
 	VADDPS Y3, Y4, Y4     // v += ...
+	VANDPS Y13, Y4, Y15   // |v|
+	VCMPPS $1, Y14, Y15, Y15 // |v| < 2^-126
+	VANDNPS Y4, Y15, Y4   // subnormal v -> +0
 	VMOVUPS Y4, (CX)
 	VSQRTPS Y4, Y5        // sqrt(v)
 	VADDPS Y11, Y5, Y5    // sqrt(v) + eps
@@ -77,6 +89,12 @@ TEXT ·adam2AVX(SB), NOSPLIT, $0-68
 	VBROADCASTSS X11, Y11
 	MOVSS gscale+64(FP), X12
 	VBROADCASTSS X12, Y12
+	MOVL $0x7fffffff, R8
+	MOVL R8, X13
+	VPBROADCASTD X13, Y13 // |x| mask
+	MOVL $0x00800000, R8
+	MOVL R8, X14
+	VPBROADCASTD X14, Y14 // smallest normal float32, 2^-126
 	SHRQ $3, SI
 	JZ done2
 loop2:
@@ -87,12 +105,18 @@ loop2:
 	VSUBPS Y1, Y0, Y2     // g - m
 	VMULPS Y9, Y2, Y2     // (g - m) * omb1
 	VADDPS Y2, Y1, Y1     // m += ...
+	VANDPS Y13, Y1, Y15   // |m|
+	VCMPPS $1, Y14, Y15, Y15 // |m| < 2^-126
+	VANDNPS Y1, Y15, Y1   // subnormal m -> +0
 	VMOVUPS Y1, (BX)
 	VMULPS Y0, Y0, Y3     // g * g
 	VMOVUPS (CX), Y4      // v
 	VSUBPS Y4, Y3, Y3     // g*g - v
 	VMULPS Y10, Y3, Y3    // (g*g - v) * omb2
 	VADDPS Y3, Y4, Y4     // v += ...
+	VANDPS Y13, Y4, Y15   // |v|
+	VCMPPS $1, Y14, Y15, Y15 // |v| < 2^-126
+	VANDNPS Y4, Y15, Y4   // subnormal v -> +0
 	VMOVUPS Y4, (CX)
 	VSQRTPS Y4, Y5        // sqrt(v)
 	VADDPS Y11, Y5, Y5    // sqrt(v) + eps

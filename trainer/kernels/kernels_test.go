@@ -293,3 +293,49 @@ func TestAdamSumIsAddThenAdam(t *testing.T) {
 		})
 	}
 }
+
+// TestAdamFlushesSubnormalMoments: a moment that decays into the subnormal
+// range is stored as +0, on both paths alike, and normal ones are untouched.
+func TestAdamFlushesSubnormalMoments(t *testing.T) {
+	const n = 37 // SIMD body and scalar tail
+	r := rand.New(rand.NewPCG(13, 14))
+	mk := func() (w, m, v, g []float32) {
+		w, m, v, g = randSlice(r, n), make([]float32, n), make([]float32, n), make([]float32, n)
+		for i := range m {
+			switch i % 3 {
+			case 0: // dead unit: g = 0, m about to go subnormal
+				m[i], v[i] = 1.2e-38, 1e-30 // 0.9 m is below 2^-126
+			case 1: // dead unit, m already subnormal (as gradual underflow leaves it)
+				m[i], v[i] = -3e-40, 1e-30
+			default: // live unit
+				m[i], v[i], g[i] = 1e-3, 1e-6, 2e-3
+			}
+		}
+		return
+	}
+	w, m, v, g := mk()
+	want := [3][]float32{append([]float32(nil), w...), append([]float32(nil), m...), append([]float32(nil), v...)}
+	paths(t, func(t *testing.T) {
+		w, m, v := append([]float32(nil), want[0]...), append([]float32(nil), want[1]...), append([]float32(nil), want[2]...)
+		Adam(w, m, v, g, 1, 1e-3, 0.1, 0.001, 1e-7)
+		for i := range m {
+			if i%3 != 2 && (math.Float32bits(m[i]) != 0) {
+				t.Errorf("element %d: m = %g (bits %#x), want +0", i, m[i], math.Float32bits(m[i]))
+			}
+			if i%3 == 2 && m[i] == 0 {
+				t.Errorf("element %d: a normal moment was flushed", i)
+			}
+		}
+	})
+	// Both paths store the same bits.
+	w2, m2, v2 := append([]float32(nil), w...), append([]float32(nil), m...), append([]float32(nil), v...)
+	SetGeneric(true)
+	Adam(w2, m2, v2, g, 1, 1e-3, 0.1, 0.001, 1e-7)
+	SetGeneric(false)
+	Adam(w, m, v, g, 1, 1e-3, 0.1, 0.001, 1e-7)
+	for i := range w {
+		if math.Float32bits(w[i]) != math.Float32bits(w2[i]) || math.Float32bits(m[i]) != math.Float32bits(m2[i]) || math.Float32bits(v[i]) != math.Float32bits(v2[i]) {
+			t.Fatalf("element %d: asm and generic differ", i)
+		}
+	}
+}

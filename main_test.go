@@ -53,6 +53,16 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"run", "--epochs", "-1", "smoke"},
 		{"run", "--bogus-flag", "smoke"},
 		{"help", "nope"},
+		{"run", "--shard", "3/2", "smoke"},
+		{"run", "--init-weights", "/no/such/weights.safetensors", "smoke"},
+		{"verify", "/no/such/record.json"},
+		{"verify"},
+		{"compare", "/no/such/old.txt", "/no/such/new.txt"},
+		{"compare", "--format", "xml", "main_test.go", "main_test.go"},
+		{"report", "/no/such/folder"},
+		{"eval", "/no/such/weights.safetensors"},
+		{"eval", "--engine", "tensorflow", "w.safetensors"},
+		{"hardware", "--bogus"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := mainExit(args, &stdout, &stderr); code != 2 {

@@ -157,3 +157,16 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 	})
 }
+
+func TestSummaryGivesSkipReasonsInFull(t *testing.T) {
+	skipped := sampleRecord()
+	skipped.Scenario, skipped.Status, skipped.Epochs = "mirrored-gpu2", StatusSkipped, nil
+	skipped.Reason = `engine "native" has no gpu support in this build; devices gpu:0,1 need 2 GPU(s), no NVIDIA GPU found`
+	var out bytes.Buffer
+	if err := WriteSummary(&out, []*Record{sampleRecord(), skipped}, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "mirrored-gpu2 skipped: "+skipped.Reason) {
+		t.Errorf("the full reason is not under the table:\n%s", out.String())
+	}
+}

@@ -20,7 +20,22 @@ type Reported struct {
 	TestAccuracy float64
 }
 
-var summaryHeader = []string{"scenario", "engine", "devices", "R", "status", "test acc", "target", "reached", "µs/sample", "samples/s", "% of peak", "vs reported (speed, acc)"}
+// The summary table's columns.
+const (
+	colScenario = iota
+	colConfig   // engine, devices, replicas
+	colStatus
+	colTestAcc
+	colTarget
+	colReached
+	colUS
+	colSPS
+	colPeak
+	colVsReported
+	numCols
+)
+
+var summaryHeader = [numCols]string{"scenario", "config", "status", "test acc", "target", "reached", "µs/sample", "samples/s", "% of peak", "vs reported (speed, acc)"}
 
 // WriteSummary renders one row per record, then the reported result as its
 // own row, as a terminal table, or as Markdown when markdown is true.
@@ -30,48 +45,85 @@ func WriteSummary(w io.Writer, records []*Record, ref *Reported, markdown bool) 
 		opts = append(opts, tablewriter.WithRenderer(renderer.NewMarkdown()))
 	}
 	t := tablewriter.NewTable(w, opts...)
-	t.Header(summaryHeader)
+	t.Header(summaryHeader[:])
 	for _, g := range groupRuns(records) {
 		row := summaryRow(g[0], ref)
 		if len(g) > 1 {
 			row = groupRow(g, ref)
 		}
-		if err := t.Append(row); err != nil {
+		if err := t.Append(row[:]); err != nil {
 			return err
 		}
 	}
 	if ref != nil {
-		row := []string{ref.Label, "", "", "", "reported", pct(ref.TestAccuracy), "", "", num(ref.USPerSample), num(1e6 / ref.USPerSample), "", ""}
-		if err := t.Append(row); err != nil {
+		var row [numCols]string
+		row[colScenario], row[colStatus], row[colTestAcc] = ref.Label, "reported", pct(ref.TestAccuracy)
+		row[colUS], row[colSPS] = num(ref.USPerSample), num(1e6/ref.USPerSample)
+		if err := t.Append(row[:]); err != nil {
 			return err
 		}
 	}
-	return t.Render()
+	if err := t.Render(); err != nil {
+		return err
+	}
+	return writeReasons(w, records, markdown)
 }
 
-func summaryRow(r *Record, ref *Reported) []string {
-	row := []string{r.Scenario, r.Engine, r.Devices, fmt.Sprint(r.Replicas), r.Status, "", targetText(r), reachedText(r), "", "", "", ""}
+// writeReasons lists, under the table, why runs were skipped or failed: in
+// full, where a table cell would have to cut them.
+func writeReasons(w io.Writer, records []*Record, markdown bool) error {
+	bullet := "  "
+	if markdown {
+		bullet = "- "
+	}
+	for _, r := range records {
+		if r.Status == StatusSkipped || r.Status == StatusFailed {
+			if _, err := fmt.Fprintf(w, "%s%s %s: %s\n", bullet, r.Scenario, r.Status, r.Reason); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func summaryRow(r *Record, ref *Reported) [numCols]string {
+	var row [numCols]string
+	row[colScenario], row[colConfig], row[colStatus] = r.Scenario, configText(r), r.Status
+	row[colTarget], row[colReached] = targetText(r), reachedText(r)
 	if len(r.Epochs) > 0 {
-		row[5] = fmt.Sprintf("%s (ep %d)", pct(r.FinalTestAccuracy()), r.Epochs[len(r.Epochs)-1].Epoch)
+		row[colTestAcc] = fmt.Sprintf("%s (ep %d)", pct(r.FinalTestAccuracy()), r.Epochs[len(r.Epochs)-1].Epoch)
 	}
 	if r.Throughput.USPerSample > 0 {
-		row[8] = num(r.Throughput.USPerSample)
-		row[9] = num(r.Throughput.SamplesPerSecond)
+		row[colUS] = num(r.Throughput.USPerSample)
+		row[colSPS] = num(r.Throughput.SamplesPerSecond)
 		if r.Throughput.ScalingEfficiency > 0 {
-			row[9] += fmt.Sprintf(" (scaling %.2f)", r.Throughput.ScalingEfficiency)
+			row[colSPS] += fmt.Sprintf(" (scaling %.2f)", r.Throughput.ScalingEfficiency)
 		}
 	}
 	if r.Efficiency != nil && r.Efficiency.ShareOfPeak > 0 {
-		row[10] = fmt.Sprintf("%.0f%%", 100*r.Efficiency.ShareOfPeak)
+		row[colPeak] = fmt.Sprintf("%.0f%%", 100*r.Efficiency.ShareOfPeak)
 	}
 	if ref != nil && r.Throughput.USPerSample > 0 {
-		row[11] = fmt.Sprintf("%.2fx, %+.2f pp", ref.USPerSample/r.Throughput.USPerSample,
+		row[colVsReported] = fmt.Sprintf("%.2fx, %+.2f pp", ref.USPerSample/r.Throughput.USPerSample,
 			100*(r.FinalTestAccuracy()-ref.TestAccuracy))
 	}
 	if r.Status == StatusSkipped || r.Status == StatusFailed {
-		row[6], row[7] = shorten(r.Reason, 60), ""
+		row[colTarget], row[colReached] = "(reason below)", ""
 	}
 	return row
+}
+
+// configText is engine, devices and, for several replicas, their count:
+// "native cpu:0-1 x2".
+func configText(r *Record) string {
+	s := r.Engine + " " + r.Devices
+	if r.Replicas > 1 {
+		s += fmt.Sprintf(" x%d", r.Replicas)
+	}
+	if r.Reduction == "canonical" {
+		s += " canonical"
+	}
+	return s
 }
 
 // groupRuns gathers repeated runs (--count, seed sweeps) of one configuration,
@@ -94,7 +146,7 @@ func groupRuns(records []*Record) [][]*Record {
 
 // groupRow summarises n runs: statuses counted, test accuracy as mean ± sd,
 // speed as the median with the range.
-func groupRow(g []*Record, ref *Reported) []string {
+func groupRow(g []*Record, ref *Reported) [numCols]string {
 	row := summaryRow(g[0], ref)
 	statuses := map[string]int{}
 	var order []string
@@ -116,10 +168,10 @@ func groupRow(g []*Record, ref *Reported) []string {
 	for _, s := range order {
 		st = append(st, fmt.Sprintf("%s ×%d", s, statuses[s]))
 	}
-	row[4] = strings.Join(st, ", ")
+	row[colStatus] = strings.Join(st, ", ")
 	if len(acc) > 0 {
 		m, sd := meanSD(acc)
-		row[5] = fmt.Sprintf("%s ± %.2f pp (n=%d)", pct(m), 100*sd, len(acc))
+		row[colTestAcc] = fmt.Sprintf("%s ± %.2f pp (n=%d)", pct(m), 100*sd, len(acc))
 	}
 	reached := 0
 	for _, r := range g {
@@ -127,14 +179,14 @@ func groupRow(g []*Record, ref *Reported) []string {
 			reached++
 		}
 	}
-	row[7] = fmt.Sprintf("%d of %d runs", reached, len(g))
+	row[colReached] = fmt.Sprintf("%d of %d runs", reached, len(g))
 	if len(us) > 0 {
 		lo, med, hi := spread(us)
-		row[8] = fmt.Sprintf("%s (%s–%s)", num(med), num(lo), num(hi))
+		row[colUS] = fmt.Sprintf("%s (%s–%s)", num(med), num(lo), num(hi))
 		_, medS, _ := spread(sps)
-		row[9] = num(medS)
+		row[colSPS] = num(medS)
 		if ref != nil {
-			row[11] = fmt.Sprintf("%.2fx, %+.2f pp", ref.USPerSample/med, 100*(mean(acc)-ref.TestAccuracy))
+			row[colVsReported] = fmt.Sprintf("%.2fx, %+.2f pp", ref.USPerSample/med, 100*(mean(acc)-ref.TestAccuracy))
 		}
 	}
 	return row
@@ -205,11 +257,4 @@ func num(v float64) string {
 	default:
 		return fmt.Sprintf("%.2f", v)
 	}
-}
-
-func shorten(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n-1] + "…"
 }

@@ -21,11 +21,10 @@ var benchShapes = []struct {
 }
 
 func BenchmarkSgemm(b *testing.B) {
-	for _, generic := range []bool{false, true} {
-		if !generic && !hasAsm {
+	for _, path := range allPaths {
+		if !setPath(path) {
 			continue
 		}
-		SetGeneric(generic)
 		for _, s := range benchShapes {
 			b.Run(Path()+"/"+s.name, func(b *testing.B) {
 				f := forms[s.form]

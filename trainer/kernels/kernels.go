@@ -1,6 +1,9 @@
 // Package kernels holds the dense float32 arithmetic of the native engine:
 // SGEMM in three operand forms and Adam's element-wise update, each with an
 // AVX2+FMA assembly path (amd64, chosen at run time) and a portable Go path.
+// Where the CPU has AVX-512F, SGEMM runs AVX-512 micro-kernels instead; they
+// compute every element with the AVX2 kernels' instructions (see below), so
+// the two SIMD paths agree bit for bit.
 //
 // The package is opinionated about determinism, not about generality. Every
 // output element C[i,j] is a fixed function of its own inputs: one chain of
@@ -10,7 +13,10 @@
 // split a product over output rows anywhere, and over columns at multiples of
 // ColBlock, and get bitwise-identical results. The assembly path fuses each
 // multiply-add (VFMADD231PS) and the Go path does not, so the two paths agree
-// to rounding, not bitwise; a process uses one path throughout.
+// to rounding, not bitwise; a process uses one path throughout. The vector
+// width does not enter an element's chain: the AVX-512 and AVX2 kernels run
+// the same fused chain per element, from the same +0 or old C value, and
+// store the same bits.
 //
 // Matrices are row-major with leading dimensions in elements, as in BLAS.
 package kernels
@@ -22,16 +28,25 @@ import (
 	"math"
 )
 
-// ColBlock is the column width of one micro-kernel tile. Callers that split a
-// product over columns must cut at multiples of it.
+// ColBlock is the column width of one AVX2 micro-kernel tile (the AVX-512
+// tile is two of them wide). Callers that split a product over columns must
+// cut at multiples of it.
 const ColBlock = 16
 
-// useAsm selects the assembly path; set at init from the CPU's features.
-var useAsm = hasAsm
+// useAsm selects the assembly path, and useAVX512 (with useAsm) its AVX-512
+// SGEMM kernels; set at init from the CPU's features.
+var (
+	useAsm    = hasAsm
+	useAVX512 = hasAVX512
+)
 
-// Path names the implementation in use: "avx2-fma" or "generic".
+// Path names the implementation in use: "avx512" (AVX-512 SGEMM, the rest
+// AVX2+FMA), "avx2-fma" or "generic".
 func Path() string {
-	if useAsm {
+	switch {
+	case useAsm && useAVX512:
+		return "avx512"
+	case useAsm:
 		return "avx2-fma"
 	}
 	return "generic"
@@ -40,7 +55,26 @@ func Path() string {
 // SetGeneric forces the portable Go path (true) or restores the fastest path
 // the CPU supports (false). It is for tests and benchmarks: it must not be
 // called while kernels run.
-func SetGeneric(generic bool) { useAsm = hasAsm && !generic }
+func SetGeneric(generic bool) {
+	useAsm = hasAsm && !generic
+	useAVX512 = hasAVX512 && !generic
+}
+
+// setPath selects the path named as Path names it, for tests and benchmarks,
+// and reports whether the CPU has it (if not, nothing changes).
+func setPath(name string) bool {
+	switch {
+	case name == "avx512" && hasAVX512:
+		useAsm, useAVX512 = true, true
+	case name == "avx2-fma" && hasAsm:
+		useAsm, useAVX512 = true, false
+	case name == "generic":
+		useAsm, useAVX512 = false, false
+	default:
+		return false
+	}
+	return true
+}
 
 // SgemmNN computes C = A·B (or C += A·B when accumulate), A m×k, B k×n, C m×n:
 // C[i*ldc+j] (+)= sum_p A[i*lda+p] * B[p*ldb+j].

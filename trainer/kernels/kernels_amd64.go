@@ -10,6 +10,10 @@ import (
 
 var hasAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
+// hasAVX512 enables the AVX-512 SGEMM kernels. x/sys/cpu sets HasAVX512F only
+// when the OS also saves the opmask and ZMM state (XCR0 bits 5-7, by XGETBV).
+var hasAVX512 = hasAsm && cpu.X86.HasAVX512F
+
 // Blocking of the assembly path. Cutting k into kc-long pieces keeps a piece
 // of A and B in cache; it does not change any result, because a piece
 // continues each element's multiply-add chain from the value the previous
@@ -19,7 +23,18 @@ const (
 	mc   = 192 // row block when columns are the outer loop
 	kcNT = 128 // p-block for NT, whose B is packed on the stack
 	mr   = 6   // rows per micro-kernel tile
+	// The AVX-512 kernels' tile: rows, and columns (two ZMM vectors).
+	mr512 = 12
+	nr512 = 32
 )
+
+// tileShape returns the rows and columns of the micro-kernel tile in use.
+func tileShape() (rows, cols int) {
+	if useAVX512 {
+		return mr512, nr512
+	}
+	return mr, ColBlock
+}
 
 // masks[l] enables the first l lanes of a vector of 8.
 var masks = func() (t [9][8]int32) {
@@ -51,12 +66,18 @@ func sgemmAsm(m, n, k int, a []float32, rs, ps uintptr, b []float32, ldb int, c 
 	}
 	ap, bp, cp := unsafe.Pointer(unsafe.SliceData(a)), unsafe.Pointer(unsafe.SliceData(b)), unsafe.Pointer(unsafe.SliceData(c))
 	ldbB, ldcB := uintptr(ldb)*4, uintptr(ldc)*4
+	avx512 := useAVX512
+	tm, tn := tileShape()
 	tile := func(i0, j0, p0, kk, accI int) {
-		cols := min(ColBlock, n-j0)
-		kern(min(mr, m-i0), cols, kk,
-			unsafe.Add(ap, uintptr(i0)*rs+uintptr(p0)*ps), rs, ps,
-			unsafe.Add(bp, uintptr(p0)*ldbB+uintptr(j0)*4), ldbB,
-			unsafe.Add(cp, uintptr(i0)*ldcB+uintptr(j0)*4), ldcB, accI, maskFor(cols))
+		rows, cols := min(tm, m-i0), min(tn, n-j0)
+		at := unsafe.Add(ap, uintptr(i0)*rs+uintptr(p0)*ps)
+		bt := unsafe.Add(bp, uintptr(p0)*ldbB+uintptr(j0)*4)
+		ct := unsafe.Add(cp, uintptr(i0)*ldcB+uintptr(j0)*4)
+		if avx512 {
+			kern512(rows, cols, kk, at, rs, ps, bt, ldbB, ct, ldcB, accI)
+			return
+		}
+		kern(rows, cols, kk, at, rs, ps, bt, ldbB, ct, ldcB, accI, maskFor(cols))
 	}
 	for p0 := 0; p0 < k; p0 += kc {
 		kk := min(kc, k-p0)
@@ -66,16 +87,16 @@ func sgemmAsm(m, n, k int, a []float32, rs, ps uintptr, b []float32, ldb int, c 
 		}
 		// Reload from cache whichever of A's and B's blocks is smaller.
 		if m >= n {
-			for i0 := 0; i0 < m; i0 += mr {
-				for j0 := 0; j0 < n; j0 += ColBlock {
+			for i0 := 0; i0 < m; i0 += tm {
+				for j0 := 0; j0 < n; j0 += tn {
 					tile(i0, j0, p0, kk, accI)
 				}
 			}
 			continue
 		}
 		for i1 := 0; i1 < m; i1 += mc {
-			for j0 := 0; j0 < n; j0 += ColBlock {
-				for i0 := i1; i0 < min(m, i1+mc); i0 += mr {
+			for j0 := 0; j0 < n; j0 += tn {
+				for i0 := i1; i0 < min(m, i1+mc); i0 += tm {
 					tile(i0, j0, p0, kk, accI)
 				}
 			}
@@ -83,36 +104,44 @@ func sgemmAsm(m, n, k int, a []float32, rs, ps uintptr, b []float32, ldb int, c 
 	}
 }
 
-// sgemmAsmNT packs each ColBlock-wide panel of Bᵀ into a stack buffer, kcNT
-// values of p at a time, and runs the NN micro-kernels on it.
+// sgemmAsmNT packs each tile-wide panel of Bᵀ (ColBlock columns for the AVX2
+// kernels, nr512 for the AVX-512 ones) into a stack buffer, kcNT values of p
+// at a time, and runs the NN micro-kernels on it.
 func sgemmAsmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool) {
 	if k == 0 {
 		sgemmAsm(m, n, 0, a, 0, 0, b, ldb, c, ldc, acc)
 		return
 	}
-	var panel [kcNT * ColBlock]float32
+	var panel [kcNT * nr512]float32
 	ap, cp := unsafe.Pointer(unsafe.SliceData(a)), unsafe.Pointer(unsafe.SliceData(c))
 	ldaB, ldcB := uintptr(lda)*4, uintptr(ldc)*4
+	avx512 := useAVX512
+	tm, tn := tileShape()
 	for p0 := 0; p0 < k; p0 += kcNT {
 		kk := min(kcNT, k-p0)
 		accI := 0
 		if acc || p0 > 0 {
 			accI = 1
 		}
-		for j0 := 0; j0 < n; j0 += ColBlock {
-			cols := min(ColBlock, n-j0)
+		for j0 := 0; j0 < n; j0 += tn {
+			cols := min(tn, n-j0)
 			// panel[pp][jj] = B[j0+jj][p0+pp]
 			for jj := range cols {
 				row := b[(j0+jj)*ldb+p0 : (j0+jj)*ldb+p0+kk]
 				for pp, v := range row {
-					panel[pp*ColBlock+jj] = v
+					panel[pp*tn+jj] = v
 				}
 			}
-			for i0 := 0; i0 < m; i0 += mr {
-				kern(min(mr, m-i0), cols, kk,
-					unsafe.Add(ap, uintptr(i0)*ldaB+uintptr(p0)*4), ldaB, 4,
-					unsafe.Pointer(&panel[0]), ColBlock*4,
-					unsafe.Add(cp, uintptr(i0)*ldcB+uintptr(j0)*4), ldcB, accI, maskFor(cols))
+			pan, ldp := unsafe.Pointer(&panel[0]), uintptr(tn)*4
+			for i0 := 0; i0 < m; i0 += tm {
+				rows := min(tm, m-i0)
+				at := unsafe.Add(ap, uintptr(i0)*ldaB+uintptr(p0)*4)
+				ct := unsafe.Add(cp, uintptr(i0)*ldcB+uintptr(j0)*4)
+				if avx512 {
+					kern512(rows, cols, kk, at, ldaB, 4, pan, ldp, ct, ldcB, accI)
+				} else {
+					kern(rows, cols, kk, at, ldaB, 4, pan, ldp, ct, ldcB, accI, maskFor(cols))
+				}
 			}
 		}
 	}

@@ -4,7 +4,10 @@ package kernels
 
 import "unsafe"
 
-const hasAsm = false
+const (
+	hasAsm    = false
+	hasAVX512 = false
+)
 
 func sgemmAsm(m, n, k int, a []float32, rs, ps uintptr, b []float32, ldb int, c []float32, ldc int, acc bool) {
 	panic("kernels: no assembly path")

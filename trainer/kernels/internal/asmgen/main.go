@@ -1,5 +1,7 @@
 // Command asmgen writes the AVX2+FMA SGEMM micro-kernels of package kernels
-// (sgemm_amd64.s) and their Go declarations and dispatch (sgemm_kern_amd64.go).
+// (sgemm_amd64.s) and their Go declarations and dispatch (sgemm_kern_amd64.go),
+// and the AVX-512 ones (sgemm512_amd64.s, sgemm512_kern_amd64.go; see
+// avx512.go).
 //
 // Every kernel computes one tile of C: up to 6 rows by 16 columns. Each C
 // element is a single chain of fused multiply-adds over p = 0..k-1, started
@@ -55,6 +57,11 @@ func main() {
 	dispatch(&g)
 	must(os.WriteFile("sgemm_amd64.s", s.Bytes(), 0o644))
 	must(os.WriteFile("sgemm_kern_amd64.go", g.Bytes(), 0o644))
+
+	var s512, g512 bytes.Buffer
+	gen512(&s512, &g512)
+	must(os.WriteFile("sgemm512_amd64.s", s512.Bytes(), 0o644))
+	must(os.WriteFile("sgemm512_kern_amd64.go", g512.Bytes(), 0o644))
 }
 
 func must(err error) {

@@ -215,3 +215,21 @@ func TestCheckpointAfterEachEpoch(t *testing.T) {
 		t.Errorf("the final record (%s, %d epochs) or a checkpoint was changed after the fact", final.Status, len(final.Epochs))
 	}
 }
+
+func TestSameArithmetic(t *testing.T) {
+	b := func(arch, k string) results.Build { return results.Build{GOARCH: arch, Kernels: k} }
+	for _, c := range []struct {
+		a, b results.Build
+		want bool
+	}{
+		{b("amd64", "avx2-fma"), b("amd64", "avx512"), true}, // same FMA chains, any vector width
+		{b("amd64", "avx2-fma"), b("amd64", "avx2-fma"), true},
+		{b("amd64", "avx2-fma"), b("amd64", "generic"), false},
+		{b("amd64", "generic"), b("arm64", "generic"), false},
+		{b("amd64", ""), b("amd64", ""), false}, // unknown: never promise bits
+	} {
+		if got := sameArithmetic(c.a, c.b); got != c.want {
+			t.Errorf("sameArithmetic(%+v, %+v) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}

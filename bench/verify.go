@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"runtime"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/mirrorbench/mirrorbench/results"
 	"github.com/mirrorbench/mirrorbench/scenarios"
+	"github.com/mirrorbench/mirrorbench/trainer/kernels"
 )
 
 // Tolerances for records made where bitwise equality is not promised (another
@@ -45,7 +45,7 @@ func (e *Env) Verify(ctx context.Context, old *results.Record) (*Verification, e
 	}
 	sc.Seed, sc.Seeds = old.Seed, nil
 	v := &Verification{Notes: e.provenanceNotes(old)}
-	v.Bitwise = old.Build.GOARCH == runtime.GOARCH && old.Build.Kernels == e.Build.Kernels
+	v.Bitwise = sameArithmetic(old.Build, e.Build)
 	opt := Options{Epochs: old.EpochsPlanned, TrainLimit: old.TrainLimit}
 	if old.InitWeights != nil {
 		opt.InitWeights = old.InitWeights.Path
@@ -58,7 +58,7 @@ func (e *Env) Verify(ctx context.Context, old *results.Record) (*Verification, e
 func (e *Env) provenanceNotes(old *results.Record) []string {
 	var notes []string
 	b := e.Build
-	if old.Build.GOARCH != b.GOARCH || old.Build.Kernels != b.Kernels {
+	if !sameArithmetic(old.Build, b) {
 		notes = append(notes, fmt.Sprintf("recorded on %s with %s kernels, re-run on %s with %s kernels: figures compared within a tolerance (losses %g relative, accuracies %g), fingerprint not compared",
 			old.Build.GOARCH, orNone(old.Build.Kernels), b.GOARCH, orNone(b.Kernels), verifyLossRel, verifyAccAbs))
 	}
@@ -70,6 +70,13 @@ func (e *Env) provenanceNotes(old *results.Record) []string {
 		notes = append(notes, fmt.Sprintf("recorded with %s, re-run with %s", old.Build.GoVersion, b.GoVersion))
 	}
 	return notes
+}
+
+// sameArithmetic says whether two builds compute the same bits: the same
+// architecture and kernels of the same numerics (avx2-fma and avx512 agree).
+func sameArithmetic(a, b results.Build) bool {
+	return a.GOARCH == b.GOARCH && kernels.Numerics(a.Kernels) == kernels.Numerics(b.Kernels) &&
+		kernels.Numerics(a.Kernels) != "unknown"
 }
 
 func orNone(s string) string {

@@ -52,6 +52,20 @@ func Path() string {
 	return "generic"
 }
 
+// Numerics names the arithmetic of a path: "fma" for the SIMD paths (one
+// fused multiply-add per product, in p order, whatever the vector width: the
+// avx2-fma and avx512 paths give the same bits) and "separate" for the Go
+// path. Runs agree bit for bit exactly when their numerics agree.
+func Numerics(path string) string {
+	switch path {
+	case "avx2-fma", "avx512":
+		return "fma"
+	case "generic":
+		return "separate"
+	}
+	return "unknown"
+}
+
 // SetGeneric forces the portable Go path (true) or restores the fastest path
 // the CPU supports (false). It is for tests and benchmarks: it must not be
 // called while kernels run.

@@ -18,6 +18,7 @@ package native
 import (
 	"errors"
 	"fmt"
+	"github.com/mirrorbench/mirrorbench/trainer/internal/team"
 	"math/bits"
 
 	"github.com/mirrorbench/mirrorbench/trainer"
@@ -51,7 +52,7 @@ func (Engine) NewReplica(cfg trainer.ReplicaConfig) (trainer.Replica, error) {
 // samples. One call at a time: the strategy drives each replica from one goroutine.
 type replica struct {
 	maxBatch int
-	pool     *pool
+	pool     *team.Team
 	closed   bool
 
 	// The call in progress: parameters, inputs, gradients.
@@ -101,7 +102,7 @@ func maxLevels(maxBatch int) int { return bits.Len(uint(maxBatch)) - 1 }
 func newReplica(threads, maxBatch int) *replica {
 	r := &replica{
 		maxBatch: maxBatch,
-		pool:     newPool(threads),
+		pool:     team.New(threads),
 		kext:     make([]float32, patchLen*filters),
 		pooled:   make([]float32, maxBatch*flat),
 		arg:      make([]int32, maxBatch*flat),
@@ -232,7 +233,7 @@ func (r *replica) Evaluate(p *trainer.Params, b trainer.Batch) (trainer.Result, 
 func (r *replica) Close() error {
 	if !r.closed {
 		r.closed = true
-		r.pool.close()
+		r.pool.Close()
 	}
 	return nil
 }

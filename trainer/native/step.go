@@ -2,13 +2,14 @@ package native
 
 import (
 	"github.com/mirrorbench/mirrorbench/trainer"
+	"github.com/mirrorbench/mirrorbench/trainer/internal/team"
 	"github.com/mirrorbench/mirrorbench/trainer/kernels"
 )
 
 // forward runs the model on the current batch up to the logits.
 func (r *replica) forward() {
-	r.pool.run(r.convForwardFn)
-	r.pool.run(r.denseForwardFn)
+	r.pool.Run(r.convForwardFn)
+	r.pool.Run(r.denseForwardFn)
 	t := &r.p.T
 	outputForward(r.n, r.h, t[trainer.OutW].Data, t[trainer.OutB].Data, r.logits)
 }
@@ -22,8 +23,8 @@ func (r *replica) backward() {
 	r.tree(g[trainer.OutB].Data, r.outBLeafFn)
 	outputInputGrad(r.n, r.h, t[trainer.OutW].Data, r.dlogitsT, r.dhT, r.dh)
 	r.tree(g[trainer.DenseB].Data, r.denseBLeafFn)
-	r.pool.run(r.denseBackwardFn)
-	r.pool.run(r.convBackwardFn)
+	r.pool.Run(r.denseBackwardFn)
+	r.pool.Run(r.convBackwardFn)
 	r.tree(r.convSum, r.convLeafFn)
 	copy(g[trainer.ConvW].Data, r.convSum[:taps*filters])
 	copy(g[trainer.ConvB].Data, r.convSum[taps*filters:])
@@ -84,7 +85,7 @@ func (r *replica) convLeaf(s int, dst []float32) {
 // convForwardPart runs the conv stage for this part's samples; samples are
 // independent, so the split cannot change a value.
 func (r *replica) convForwardPart(part, parts int) {
-	lo, hi := span(r.n, 1, part, parts)
+	lo, hi := team.Span(r.n, 1, part, parts)
 	for b := lo; b < hi; b++ {
 		convForward(r.x[b*trainer.ImagePixels:], r.kext, r.patch[part], r.conv[part],
 			r.pooled[b*flat:], r.arg[b*flat:])
@@ -94,7 +95,7 @@ func (r *replica) convForwardPart(part, parts int) {
 // denseForwardPart computes this part's hidden columns, cut at ColBlock
 // multiples as package kernels requires.
 func (r *replica) denseForwardPart(part, parts int) {
-	j0, j1 := span(hidden, colBlock, part, parts)
+	j0, j1 := team.Span(hidden, colBlock, part, parts)
 	if j0 < j1 {
 		t := &r.p.T
 		denseForward(r.n, j0, j1, r.pooled, t[trainer.DenseW].Data, t[trainer.DenseB].Data, r.h)
@@ -105,7 +106,7 @@ func (r *replica) denseForwardPart(part, parts int) {
 // and columns of the input gradient, then hands the rows to r.update (when
 // set).
 func (r *replica) denseBackwardPart(part, parts int) {
-	f0, f1 := span(flat, rowBlock, part, parts)
+	f0, f1 := team.Span(flat, rowBlock, part, parts)
 	if f0 < f1 {
 		denseBackward(r.n, r.micro, r.levels, f0, f1, r.pooled, r.p.T[trainer.DenseW].Data, r.dh, r.dhT,
 			r.grads.T[trainer.DenseW].Data, r.dx, r.dxTile[part], r.dwTree[part], r.update)
@@ -114,7 +115,7 @@ func (r *replica) denseBackwardPart(part, parts int) {
 
 // convBackwardPart computes each of this part's samples' conv gradient.
 func (r *replica) convBackwardPart(part, parts int) {
-	lo, hi := span(r.n, 1, part, parts)
+	lo, hi := team.Span(r.n, 1, part, parts)
 	for b := lo; b < hi; b++ {
 		convBackward(r.x[b*trainer.ImagePixels:], r.patch[part], r.conv[part], r.arg[b*flat:],
 			r.dx[b*flat:], r.dk[b*patchLen*filters:])

@@ -1,12 +1,15 @@
-package native
+// Package team runs one function on a fixed team of goroutines at once, for
+// the many short parallel phases of a training step: the native engine's
+// intra-op work and the trainer's replicas and element-wise updates.
+package team
 
 import (
 	"runtime"
 	"sync/atomic"
 )
 
-// pool is a replica's persistent team of goroutines. run hands the same
-// function to every part at once; part 0 runs on the caller's goroutine.
+// Team is a persistent team of goroutines. Run hands the same function to
+// every part at once; part 0 runs on the caller's goroutine.
 //
 // Helpers spin on a generation counter for a while before they park: a step
 // is a handful of parallel ops microseconds apart, and a parked goroutine
@@ -14,7 +17,7 @@ import (
 // waker to block before it runs at all — the op then runs serially. Spinning
 // keeps a helper on its own core for the whole step; between steps (Adam,
 // data) it parks and costs nothing.
-type pool struct {
+type Team struct {
 	parts   int
 	fn      func(part, parts int) // the current op; published by gen
 	gen     atomic.Uint64         // bumped once per op
@@ -23,7 +26,7 @@ type pool struct {
 	quit    atomic.Bool
 }
 
-// helper is one parked-or-spinning goroutine of a pool.
+// helper is one parked-or-spinning goroutine of a team.
 type helper struct {
 	parked atomic.Bool
 	wake   chan struct{} // buffered 1: a wake-up is never lost
@@ -33,8 +36,9 @@ type helper struct {
 // every 64 so an oversubscribed machine still makes progress): tens of µs.
 const spinRounds = 1 << 14
 
-func newPool(threads int) *pool {
-	p := &pool{parts: max(threads, 1)}
+// New starts a team of parts goroutines (the caller being one of them).
+func New(parts int) *Team {
+	p := &Team{parts: max(parts, 1)}
 	for i := range p.parts - 1 {
 		h := &helper{wake: make(chan struct{}, 1)}
 		p.helpers = append(p.helpers, h)
@@ -43,7 +47,7 @@ func newPool(threads int) *pool {
 	return p
 }
 
-func (p *pool) work(h *helper, part int) {
+func (p *Team) work(h *helper, part int) {
 	var seen uint64
 	for {
 		g := p.await(h, seen)
@@ -58,7 +62,7 @@ func (p *pool) work(h *helper, part int) {
 
 // await returns once the generation differs from seen: after spinning, or
 // after parking until run (or close) wakes the helper.
-func (p *pool) await(h *helper, seen uint64) uint64 {
+func (p *Team) await(h *helper, seen uint64) uint64 {
 	for {
 		for i := range spinRounds {
 			if g := p.gen.Load(); g != seen {
@@ -79,8 +83,8 @@ func (p *pool) await(h *helper, seen uint64) uint64 {
 	}
 }
 
-// run calls fn(part, parts) for every part and waits for all of them.
-func (p *pool) run(fn func(part, parts int)) {
+// Run calls fn(part, parts) for every part and waits for all of them.
+func (p *Team) Run(fn func(part, parts int)) {
 	if len(p.helpers) == 0 {
 		fn(0, 1)
 		return
@@ -97,7 +101,7 @@ func (p *pool) run(fn func(part, parts int)) {
 	}
 }
 
-func (p *pool) wakeParked() {
+func (p *Team) wakeParked() {
 	for _, h := range p.helpers {
 		if h.parked.CompareAndSwap(true, false) {
 			h.wake <- struct{}{}
@@ -105,16 +109,20 @@ func (p *pool) wakeParked() {
 	}
 }
 
-func (p *pool) close() {
+// Close stops the helpers; the team must not be used afterwards.
+func (p *Team) Close() {
 	p.quit.Store(true)
 	p.gen.Add(1)
 	p.wakeParked()
 	p.helpers = nil
 }
 
-// span is part's share of n items cut into units of unit items (the last unit
+// Parts is the team's size.
+func (p *Team) Parts() int { return p.parts }
+
+// Span is part's share of n items cut into units of unit items (the last unit
 // may be short): parts get whole units, so a split never cuts a unit.
-func span(n, unit, part, parts int) (lo, hi int) {
+func Span(n, unit, part, parts int) (lo, hi int) {
 	units := (n + unit - 1) / unit
 	lo = part * units / parts * unit
 	hi = min(n, (part+1)*units/parts*unit)

@@ -152,6 +152,13 @@ func adamAVX(w, m, v, grad *float32, n int, lrT, omb1, omb2, eps, gscale float32
 
 // adamAsm updates the largest multiple of 8 elements and returns how many.
 func adamAsm(w, m, v, g []float32, gscale, lrT, omb1, omb2, eps float32) int {
+	if useAVX512 {
+		n := len(w) &^ 15
+		if n > 0 {
+			adam512(&w[0], &m[0], &v[0], &g[0], n, lrT, omb1, omb2, eps, gscale)
+		}
+		return n
+	}
 	n := len(w) &^ 7
 	if n > 0 {
 		adamAVX(&w[0], &m[0], &v[0], &g[0], n, lrT, omb1, omb2, eps, gscale)
@@ -160,10 +167,23 @@ func adamAsm(w, m, v, g []float32, gscale, lrT, omb1, omb2, eps float32) int {
 }
 
 //go:noescape
+func adam512(w, m, v, grad *float32, n int, lrT, omb1, omb2, eps, gscale float32)
+
+//go:noescape
+func adam2x512(w, m, v, grad, grad2 *float32, n int, lrT, omb1, omb2, eps, gscale float32)
+
+//go:noescape
 func adam2AVX(w, m, v, grad, grad2 *float32, n int, lrT, omb1, omb2, eps, gscale float32)
 
 // adam2Asm is adamAsm on g + g2.
 func adam2Asm(w, m, v, g, g2 []float32, gscale, lrT, omb1, omb2, eps float32) int {
+	if useAVX512 {
+		n := len(w) &^ 15
+		if n > 0 {
+			adam2x512(&w[0], &m[0], &v[0], &g[0], &g2[0], n, lrT, omb1, omb2, eps, gscale)
+		}
+		return n
+	}
 	n := len(w) &^ 7
 	if n > 0 {
 		adam2AVX(&w[0], &m[0], &v[0], &g[0], &g2[0], n, lrT, omb1, omb2, eps, gscale)

@@ -27,7 +27,7 @@ func cmdCompare(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	paths, err := parseInterleaved(fs, args)
 	if err != nil {
-		return 2, nil
+		return flagExit(err), nil
 	}
 	if len(paths) != 2 {
 		fs.Usage()

@@ -23,7 +23,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
-		return 2, nil
+		return flagExit(err), nil
 	}
 	if len(files) != 1 {
 		fs.Usage()

@@ -43,6 +43,9 @@ func cmdHardware(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	dir := fs.String("results", "", "a folder of run records: their measured µs/sample joins the table")
 	if err := fs.Parse(args); err != nil {
+		if flagExit(err) == 0 {
+			return nil
+		}
 		return badUsage("hardware: %v", err)
 	}
 	h := hardware.Detect()

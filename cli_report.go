@@ -26,7 +26,7 @@ func cmdReport(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	dirs, err := parseInterleaved(fs, args)
 	if err != nil {
-		return 2, nil
+		return flagExit(err), nil
 	}
 	if len(dirs) == 0 {
 		fs.Usage()

@@ -18,6 +18,15 @@ import (
 	"github.com/mirrorbench/mirrorbench/trainer"
 )
 
+// flagExit is the exit for a flag-parsing error: 0 after -h/--help (the
+// usage is printed), 2 for a bad flag (the flag package has said which).
+func flagExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
+}
+
 // parseInterleaved parses flags that may come before or after the positional
 // arguments ("run smoke --epochs 1" as well as "run --epochs 1 smoke").
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
@@ -56,11 +65,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 		fs.PrintDefaults()
 	}
 	names, err := parseInterleaved(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0, nil
-	}
 	if err != nil {
-		return 2, nil // flag has printed the problem and the usage
+		return flagExit(err), nil // flag has printed the problem and the usage
 	}
 	switch {
 	case len(names) == 0:

@@ -26,7 +26,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	names, err := parseInterleaved(fs, args)
 	if err != nil {
-		return 2, nil
+		return flagExit(err), nil
 	}
 	if len(names) != 1 {
 		fs.Usage()

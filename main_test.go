@@ -71,6 +71,15 @@ func TestUsageErrorsExit2(t *testing.T) {
 	}
 }
 
+func TestHelpFlagsExit0(t *testing.T) {
+	for _, verb := range []string{"run", "verify", "eval", "compare", "report", "hardware"} {
+		var stdout, stderr bytes.Buffer
+		if code := mainExit([]string{verb, "--help"}, &stdout, &stderr); code != 0 {
+			t.Errorf("%s --help: exit %d", verb, code)
+		}
+	}
+}
+
 func TestListAndHelp(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if code := mainExit([]string{"list"}, &stdout, &stderr); code != 0 {

@@ -19,10 +19,10 @@ import (
 // calibrate measures (or reads from the per-host cache) the native engine's
 // sgemm at 1 and all threads, and memory bandwidth. The cache key names the
 // kernel path and the build's commit, so a changed kernel is measured anew.
-func calibrate(h *hardware.Host) error {
+func calibrate(h *hardware.Host, build results.Build) error {
 	threads := slices.Compact([]int{1, h.GOMAXPROCS})
 	kernel := kernels.Path()
-	if commit := bench.BuildInfo().GitCommit; len(commit) >= 12 {
+	if commit := build.GitCommit; len(commit) >= 12 {
 		kernel += "@" + commit[:12]
 	}
 	c, err := hardware.CachedCalibration("", *h, kernel, sgemm, threads)
@@ -49,7 +49,7 @@ func cmdHardware(args []string, stdout, stderr io.Writer) error {
 		return badUsage("hardware: %v", err)
 	}
 	h := hardware.Detect()
-	if err := calibrate(&h); err != nil {
+	if err := calibrate(&h, bench.BuildInfo()); err != nil {
 		return err
 	}
 	printHost(stdout, h)

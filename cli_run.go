@@ -91,10 +91,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	}()
 
 	host := hardware.Detect()
-	if err := calibrate(&host); err != nil {
+	build := bench.BuildInfo()
+	if err := calibrate(&host, build); err != nil {
 		fmt.Fprintln(stderr, "warning: no calibration:", err)
 	}
-	env := &bench.Env{Progress: bench.NewProgress(stderr, *quiet), Host: &host, Build: bench.BuildInfo()}
+	env := &bench.Env{Progress: bench.NewProgress(stderr, *quiet), Host: &host, Build: build}
 	inv := &bench.Invocation{
 		Out: *out, Count: *count, RequireAll: *requireAll, Env: env,
 		Options: bench.Options{Epochs: *epochs, TrainLimit: *limit, InitWeights: *initW, ExportWeights: *export},

@@ -12,7 +12,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"fmt"
 	"math"
 	"math/rand/v2"
 )
@@ -103,29 +102,12 @@ func (p *Params) Clone() *Params {
 	return c
 }
 
-// Zero sets every value to 0.
-func (p *Params) Zero() {
-	for i := range p.T {
-		clear(p.T[i].Data)
-	}
-}
-
 // Add adds q into p element-wise: p += q.
 func (p *Params) Add(q *Params) {
 	for i := range p.T {
 		dst, src := p.T[i].Data, q.T[i].Data
 		for j := range dst {
 			dst[j] += src[j]
-		}
-	}
-}
-
-// Scale multiplies every value by s.
-func (p *Params) Scale(s float32) {
-	for i := range p.T {
-		d := p.T[i].Data
-		for j := range d {
-			d[j] *= s
 		}
 	}
 }
@@ -178,16 +160,4 @@ func InitKeras(p *Params, seed uint64) {
 			t.Data[j] = float32(limit * (2*rng.Float64() - 1))
 		}
 	}
-}
-
-// ShapeString renders a shape as [a,b,c].
-func ShapeString(shape []int) string {
-	s := "["
-	for i, d := range shape {
-		if i > 0 {
-			s += ","
-		}
-		s += fmt.Sprint(d)
-	}
-	return s + "]"
 }

@@ -117,9 +117,6 @@ func (p *Team) Close() {
 	p.helpers = nil
 }
 
-// Parts is the team's size.
-func (p *Team) Parts() int { return p.parts }
-
 // Span is part's share of n items cut into units of unit items (the last unit
 // may be short): parts get whole units, so a split never cuts a unit.
 func Span(n, unit, part, parts int) (lo, hi int) {

@@ -154,26 +154,7 @@ func kernel512(s, g *bytes.Buffer, rows int, v variant) {
 		}
 		p("ADDQ R8, BX")
 	}
-	// Main loop unrolled by 4, then the remainder one p at a time.
-	p("MOVQ CX, R14")
-	p("SHRQ $2, R14")
-	p("ANDQ $3, CX")
-	p("TESTQ R14, R14")
-	p("JZ tail")
-	fmt.Fprintln(s, "loop4:")
-	for range 4 {
-		body()
-	}
-	p("DECQ R14")
-	p("JNZ loop4")
-	fmt.Fprintln(s, "tail:")
-	p("TESTQ CX, CX")
-	p("JZ store")
-	fmt.Fprintln(s, "loop1:")
-	body()
-	p("DECQ CX")
-	p("JNZ loop1")
-	fmt.Fprintln(s, "store:")
+	kLoop(s, p, body)
 	walkC(func(r int, addr func(j int) string) {
 		for j := 0; j < v.vecs; j++ {
 			if masked(j) {

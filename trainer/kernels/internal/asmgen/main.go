@@ -22,6 +22,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 )
 
@@ -177,26 +178,7 @@ func kernel(s, g *bytes.Buffer, rows int, v variant) {
 		}
 		p("ADDQ R8, BX")
 	}
-	// Main loop unrolled by 4, then the remainder one p at a time.
-	p("MOVQ CX, R14")
-	p("SHRQ $2, R14")
-	p("ANDQ $3, CX")
-	p("TESTQ R14, R14")
-	p("JZ tail")
-	fmt.Fprintln(s, "loop4:")
-	for range 4 {
-		body()
-	}
-	p("DECQ R14")
-	p("JNZ loop4")
-	fmt.Fprintln(s, "tail:")
-	p("TESTQ CX, CX")
-	p("JZ store")
-	fmt.Fprintln(s, "loop1:")
-	body()
-	p("DECQ CX")
-	p("JNZ loop1")
-	fmt.Fprintln(s, "store:")
+	kLoop(s, p, body)
 	for r := 0; r < rows; r++ {
 		for j := 0; j < v.vecs; j++ {
 			if v.masked && j == last {
@@ -237,4 +219,29 @@ func kern(rows, cols, k int, a unsafe.Pointer, rs, ps uintptr, b unsafe.Pointer,
 		}
 	}
 	fmt.Fprintln(g, "\t\t}\n\t}\n}")
+}
+
+// kLoop emits the loop over p shared by every micro-kernel: count in CX,
+// unrolled by 4 (R14 counts the rounds), then the remainder one p at a
+// time; it ends at the label store.
+func kLoop(s io.Writer, p func(string, ...any), body func()) {
+	p("MOVQ CX, R14")
+	p("SHRQ $2, R14")
+	p("ANDQ $3, CX")
+	p("TESTQ R14, R14")
+	p("JZ tail")
+	fmt.Fprintln(s, "loop4:")
+	for range 4 {
+		body()
+	}
+	p("DECQ R14")
+	p("JNZ loop4")
+	fmt.Fprintln(s, "tail:")
+	p("TESTQ CX, CX")
+	p("JZ store")
+	fmt.Fprintln(s, "loop1:")
+	body()
+	p("DECQ CX")
+	p("JNZ loop1")
+	fmt.Fprintln(s, "store:")
 }

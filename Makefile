@@ -30,7 +30,7 @@ bench:
 	$(GO) run . run --out $(OUT) reference-cpu1 reference-multicore mirrored-cpu2 mirrored-cpu2-canonical mirrored-gpu2
 	-$(GO) run . run --out $(OUT) --epochs 1 reference-gorgonia
 
-# A one-minute look: the smoke scenario.
+# A quick look: the smoke scenario (one short run, under a minute).
 bench-quick:
 	$(GO) run . run --out $(OUT) smoke
 

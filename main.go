@@ -1,38 +1,58 @@
-// Command mirrorbench runs the reference MNIST CNN of REFERENCE.md from
-// declarative scenario files, checks accuracy targets and records throughput.
+// Command mirrorbench reproduces and benchmarks the Keras MNIST CNN described
+// in docs/reference.md: declarative scenario files train it on single-CPU,
+// multi-core and mirrored (data-parallel) configurations with fixed seeds,
+// check accuracy targets, and record throughput against hardware profiles.
 //
-//	go run . run [flags] NAME|FILE...   train scenarios, write records
-//	go run . list                       the embedded suite
+//	go run . run [flags] NAME|FILE...   train scenarios, write records, a benchmark file, plots
+//	go run . list                       the embedded scenario suite
+//	go run . verify RECORD.json         re-run a recorded run; check that it reproduces
+//	go run . eval WEIGHTS.safetensors   test accuracy of exported weights
+//	go run . compare [flags] OLD NEW    benchstat-style comparison with a verdict
+//	go run . report [flags] DIR...      tables and plots from stored records
+//	go run . hardware [flags]           this host, its calibration, the reference profiles
 //	go run . help [scenarios]           usage, or the scenario file format
 //
-// Exit status: 0 all ran and met their targets (skips allowed), 1 a target
-// was missed or a run failed, 2 bad usage or bad input.
+// Each verb is a short shim over the packages bench (orchestration), results
+// (records, comparison, reporting) and hardware; verbs.go holds the table of
+// verbs and the one function that turns an error into an exit status:
+// 0 all ran and met their targets (skips allowed), 1 a target was missed, a
+// run failed or a comparison regressed, 2 bad usage or bad input.
 package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/mirrorbench/mirrorbench/bench"
+	"github.com/mirrorbench/mirrorbench/scenarios"
 )
 
-const usage = `mirrorbench: reproduce and benchmark the Keras MNIST CNN (REFERENCE.md).
+func main() {
+	os.Exit(mainExit(os.Args[1:], os.Stdout, os.Stderr))
+}
 
-Usage:
-  go run . run [flags] NAME|FILE...   run scenarios from the suite (by name) or files
-  go run . list                       list the embedded scenario suite
-  go run . verify RECORD.json         re-run a recorded run and check that it reproduces
-  go run . eval WEIGHTS.safetensors   test accuracy of exported weights (Gorgonia engine by default)
-  go run . compare [flags] OLD NEW    benchstat-style comparison with a verdict (exit 1 on regression)
-  go run . report [--markdown] DIR... tables and plots from stored records, without training
-  go run . hardware                   this host, its calibration, the reference profiles
-  go run . help scenarios             the scenario file format
+// mainExit runs one command line and returns its exit status.
+func mainExit(args []string, stdout, stderr io.Writer) int {
+	err := dispatch(args, streams{stdout, stderr})
+	if err != nil && !errors.Is(err, errShown) && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(stderr, "mirrorbench:", err)
+	}
+	return exitStatus(err)
+}
 
-Run 'go run . VERB --help' for a verb's flags.
-Exit status: 0 ok (skips allowed), 1 a target missed or a run failed, 2 bad usage or input.
-`
+// errShown marks an outcome that has already been reported in full (a flag
+// error the flag package printed, a missed target in the summary table, a
+// regression in the comparison): mainExit adds no message.
+var errShown = errors.New("reported above")
 
-// usageError marks a failure that is the caller's: exit status 2.
+// errUnmet is the outcome "ran, but a target was missed, a run failed or a
+// comparison found a regression": exit 1, with nothing more to say.
+var errUnmet = fmt.Errorf("%w: unmet", errShown)
+
+// usageError is a failure that is the caller's: bad usage or bad input.
 type usageError struct{ err error }
 
 func (e usageError) Error() string { return e.err.Error() }
@@ -42,47 +62,22 @@ func badUsage(format string, args ...any) error {
 	return usageError{fmt.Errorf(format, args...)}
 }
 
-func main() {
-	os.Exit(mainExit(os.Args[1:], os.Stdout, os.Stderr))
-}
+// errBadFlags is a flag error the flag package has printed with the usage.
+var errBadFlags = usageError{fmt.Errorf("%w: bad flags", errShown)}
 
-func mainExit(args []string, stdout, stderr io.Writer) int {
-	code, err := dispatch(args, stdout, stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, "mirrorbench:", err)
-		var ue usageError
-		if code == 2 || errors.As(err, &ue) || isInputError(err) {
-			return 2
-		}
-		return 1
-	}
-	return code
-}
-
-func dispatch(args []string, stdout, stderr io.Writer) (int, error) {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2, nil
-	}
-	switch verb, rest := args[0], args[1:]; verb {
-	case "run":
-		return cmdRun(rest, stdout, stderr)
-	case "verify":
-		return cmdVerify(rest, stdout, stderr)
-	case "eval":
-		return cmdEval(rest, stdout, stderr)
-	case "compare":
-		return cmdCompare(rest, stdout, stderr)
-	case "report":
-		return cmdReport(rest, stdout, stderr)
-	case "list":
-		return 0, cmdList(rest, stdout)
-	case "hardware":
-		return 0, cmdHardware(rest, stdout, stderr)
-	case "help", "-h", "-help", "--help":
-		return 0, cmdHelp(rest, stdout)
+// exitStatus is the one place that decides the exit status: 0 for success
+// and for --help, 2 for the caller's mistakes (bad usage, a malformed
+// scenario, record or weights file), 1 for everything else.
+func exitStatus(err error) int {
+	var ue usageError
+	var se *scenarios.Error
+	var ie *bench.InputError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue), errors.As(err, &se), errors.As(err, &ie):
+		return 2
 	default:
-		fmt.Fprint(stderr, usage)
-		return 2, badUsage("unknown command %q", verb)
+		return 1
 	}
 }

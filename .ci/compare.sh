@@ -4,13 +4,13 @@
 # falls on both sides alike, then mirrorbench's verdict.
 #
 # Environment: BASE (required), COUNT (10), BENCH (benchmark regexp, default
-# the native suite), BENCHTIME (20x), OUT (results/compare), FORMAT (text).
+# the native suite), BENCHTIME (20x), OUT (results/out/compare), FORMAT (text).
 set -euo pipefail
 : "${BASE:?set BASE to a git ref, e.g. make compare BASE=HEAD~1}"
 COUNT=${COUNT:-10}
 BENCH=${BENCH:-Train/scenario=(reference-cpu1|reference-multicore|mirrored-cpu2|mirrored-cpu2-canonical)/}
 BENCHTIME=${BENCHTIME:-20x}
-OUT=${OUT:-results/compare}
+OUT=${OUT:-results/out/compare}
 top=$(git rev-parse --show-toplevel)
 cd "$top"
 mkdir -p "$OUT"

@@ -6,9 +6,7 @@ package bench
 import (
 	"context"
 	"fmt"
-	"math"
-	"runtime"
-	"slices"
+	"path/filepath"
 	"time"
 
 	"github.com/mirrorbench/mirrorbench/hardware"
@@ -51,18 +49,6 @@ func (e *Env) Dataset() (*trainer.Dataset, error) {
 	return e.data, nil
 }
 
-// plan is a scenario resolved against this host: what will actually run.
-type plan struct {
-	sc        *scenarios.Scenario
-	engine    trainer.Engine
-	replicas  int
-	threads   int
-	deviceIDs []int
-	epochs    int
-	limit     int
-	opt       Options
-}
-
 // Run trains one scenario and returns its record. Skips, failures and
 // interruptions are records too, with their status and reason.
 func (e *Env) Run(ctx context.Context, sc *scenarios.Scenario, opt Options) *results.Record {
@@ -94,67 +80,24 @@ func (e *Env) Run(ctx context.Context, sc *scenarios.Scenario, opt Options) *res
 	return rec
 }
 
-// resolve turns the scenario's devices into replicas and threads on this
-// host, or says why it cannot run here.
-func resolve(sc *scenarios.Scenario, opt Options, host *hardware.Host) (plan, string) {
-	p := plan{sc: sc, epochs: sc.Epochs, limit: sc.TrainLimit, replicas: max(sc.Replicas, 1), threads: 1, opt: opt}
-	if opt.Epochs > 0 {
-		p.epochs = opt.Epochs
-	}
-	if opt.TrainLimit > 0 {
-		p.limit = opt.TrainLimit
-	}
-	eng, ok := Engines[sc.Engine]
-	if !ok {
-		return p, fmt.Sprintf("engine %q is not in this build", sc.Engine)
-	}
-	p.engine = eng
-	d := sc.Device
-	if !slices.Contains(eng.Devices(), d.Kind) {
-		return p, gpuSkipReason(sc, d, host)
-	}
-	switch {
-	case len(d.IDs) > 0:
-		p.deviceIDs = d.IDs
-		p.replicas = len(d.IDs)
-	case d.Threads == 0: // cpu:all
-		p.threads = runtime.NumCPU()
-	default:
-		p.threads = d.Threads
-	}
-	if sc.Strategy == "mirrored" && len(d.IDs) == 0 && d.Kind == "cpu" {
-		p.threads = 1 // R replicas of one thread each
-	}
-	return p, ""
-}
-
 func (e *Env) train(ctx context.Context, p plan, ds *trainer.Dataset, rec *results.Record, start time.Time) error {
 	sc := p.sc
-	trainSet := ds.Train
-	if p.limit > 0 && p.limit < trainSet.Len() {
-		trainSet = trainSet.Slice(0, p.limit)
-	}
 	init, err := initialWeights(sc, p.opt, rec)
 	if err != nil {
 		return err
 	}
-	cfg := trainerConfig(p)
-	tr, err := trainer.NewTrainer(cfg, init)
+	data := p.trainSet(ds)
+	s, err := p.start(data, init)
 	if err != nil {
 		return err
 	}
-	defer tr.Close()
-
-	shuffler := trainer.NewShuffler(trainSet, sc.Seed, sc.GlobalBatch)
-	if shuffler.Steps() == 0 {
-		return fmt.Errorf("%d training images make no batch of %d", trainSet.Len(), sc.GlobalBatch)
-	}
+	defer s.close()
 	// A --train-limit override can shrink an epoch below the scenario's
 	// warm-up; keep at least half of the first epoch measured.
-	meter := newMeter(min(sc.WarmupSteps, shuffler.Steps()/2), sc.GlobalBatch)
+	meter := newMeter(min(sc.WarmupSteps, s.sh.Steps()/2), sc.GlobalBatch)
 	rec.Status = results.StatusOK
 	for epoch := 1; epoch <= p.epochs; epoch++ {
-		ep, err := e.trainEpoch(ctx, tr, shuffler, epoch, p, meter)
+		ep, err := e.trainEpoch(ctx, s, epoch, p, meter)
 		if err != nil {
 			return err
 		}
@@ -163,7 +106,7 @@ func (e *Env) train(ctx context.Context, p plan, ds *trainer.Dataset, rec *resul
 			break
 		}
 		evalStart := time.Now()
-		test, err := tr.Evaluate(ds.Test)
+		test, err := s.tr.Evaluate(ds.Test)
 		if err != nil {
 			return err
 		}
@@ -172,16 +115,16 @@ func (e *Env) train(ctx context.Context, p plan, ds *trainer.Dataset, rec *resul
 		ep.TestAccuracy = float64(test.Correct) / float64(ds.Test.Len())
 		ep.Seconds = time.Since(ep.start).Seconds()
 		rec.Epochs = append(rec.Epochs, ep.Epoch)
-		checkTargets(rec, sc, ep.Epoch, time.Since(start).Seconds())
+		checkTargets(rec, ep.Epoch, time.Since(start).Seconds())
 		e.Progress.EpochDone(sc.Name, ep.Epoch, p.epochs)
 		if p.opt.Checkpoint != nil && epoch < p.epochs {
 			checkpoint(rec, meter, p.opt.Checkpoint, start)
 		}
 	}
-	rec.Fingerprint = tr.Params().Fingerprint()
+	rec.Fingerprint = s.tr.Params().Fingerprint()
 	meter.fill(rec)
 	if p.opt.ExportWeights != "" {
-		if err := exportWeights(p.opt.ExportWeights, tr.Params(), rec); err != nil {
+		if err := exportWeights(p.opt.ExportWeights, s.tr.Params(), rec); err != nil {
 			return err
 		}
 	}
@@ -189,7 +132,7 @@ func (e *Env) train(ctx context.Context, p plan, ds *trainer.Dataset, rec *resul
 		finishTargets(rec)
 	}
 	if p.replicas*p.threads > 1 && rec.Throughput.SamplesPerSecond > 0 && ctx.Err() == nil {
-		measureScaling(ctx, p, trainSet, init, rec)
+		measureScaling(ctx, p, data, init, rec)
 	}
 	return nil
 }
@@ -208,65 +151,47 @@ func checkpoint(rec *results.Record, m *meter, store func(*results.Record), star
 	store(&c)
 }
 
-func trainerConfig(p plan) trainer.Config {
-	sc := p.sc
-	return trainer.Config{
-		Engine: p.engine, Device: sc.Device.Kind, DeviceIDs: p.deviceIDs,
-		Replicas: p.replicas, Threads: p.threads, GlobalBatch: sc.GlobalBatch,
-		Canonical: sc.Reduction == "canonical", MicroShard: sc.MicroShard,
-		Adam: trainer.AdamConfig{
-			LearningRate: sc.Optimizer.LearningRate, Beta1: sc.Optimizer.Beta1,
-			Beta2: sc.Optimizer.Beta2, Epsilon: sc.Optimizer.Epsilon,
-		},
-	}
-}
-
 type epochRun struct {
 	results.Epoch
 	start time.Time
 }
 
 // trainEpoch runs one epoch's steps; it returns nil, nil when ctx is done.
-func (e *Env) trainEpoch(ctx context.Context, tr *trainer.Trainer, sh *trainer.Shuffler, epoch int, p plan, m *meter) (*epochRun, error) {
+func (e *Env) trainEpoch(ctx context.Context, s *session, epoch int, p plan, m *meter) (*epochRun, error) {
 	ep := &epochRun{Epoch: results.Epoch{Epoch: epoch}, start: time.Now()}
-	sh.StartEpoch(epoch)
-	steps := sh.Steps()
+	s.sh.StartEpoch(epoch)
+	status := StepStatus{Scenario: p.sc.Name, Epoch: epoch, Epochs: p.epochs, Steps: s.sh.Steps(), Batch: p.sc.GlobalBatch}
 	var lossSum float64
 	var correct int
-	for step := range steps {
+	for step := range status.Steps {
 		if ctx.Err() != nil {
 			return nil, nil
 		}
 		t0 := time.Now()
-		batch := sh.Batch(step)
+		batch := s.sh.Batch(step)
 		t1 := time.Now()
-		res, times, err := tr.Step(batch)
+		res, times, err := s.step(batch)
 		if err != nil {
 			return nil, fmt.Errorf("epoch %d step %d: %w", epoch, step+1, err)
-		}
-		if math.IsNaN(res.LossSum) {
-			return nil, fmt.Errorf("epoch %d step %d: loss is NaN", epoch, step+1)
 		}
 		m.step(t1.Sub(t0), times, time.Since(t0))
 		lossSum += res.LossSum
 		correct += res.Correct
-		seen := (step + 1) * p.sc.GlobalBatch
-		e.Progress.Step(p.sc.Name, epoch, p.epochs, step+1, steps, p.sc.GlobalBatch, lossSum/float64(seen), float64(correct)/float64(seen), m.rate())
+		seen := float64((step + 1) * p.sc.GlobalBatch)
+		status.Step, status.Loss, status.Accuracy = step+1, lossSum/seen, float64(correct)/seen
+		e.Progress.Step(status)
 	}
-	n := float64(steps * p.sc.GlobalBatch)
+	n := float64(status.Steps * p.sc.GlobalBatch)
 	ep.TrainLoss, ep.TrainAccuracy = lossSum/n, float64(correct)/n
 	ep.SamplesPerSecond = n / time.Since(ep.start).Seconds()
 	return ep, nil
 }
 
 // checkTargets marks targets first reached at this epoch.
-func checkTargets(rec *results.Record, sc *scenarios.Scenario, ep results.Epoch, elapsed float64) {
+func checkTargets(rec *results.Record, ep results.Epoch, elapsed float64) {
 	for i := range rec.Targets {
 		t := &rec.Targets[i]
-		v := ep.TestAccuracy
-		if t.Metric == "train_accuracy" {
-			v = ep.TrainAccuracy
-		}
+		v := metricOf(ep, t.Metric)
 		if !t.Reached && ep.Epoch <= t.ByEpoch && v >= t.Min {
 			t.Reached, t.Epoch, t.Seconds = true, ep.Epoch, elapsed
 		}
@@ -298,8 +223,25 @@ func finishTargets(rec *results.Record) {
 }
 
 func metricOf(ep results.Epoch, metric string) float64 {
-	if metric == "train_accuracy" {
+	if metric == scenarios.MetricTrainAccuracy {
 		return ep.TrainAccuracy
 	}
 	return ep.TestAccuracy
+}
+
+// Check finds a bad --export-weights or --init-weights before any training:
+// a folder that cannot be written, a weights file that cannot be read. Its
+// errors are *InputError.
+func (o Options) Check() error {
+	if o.ExportWeights != "" {
+		if err := results.CheckWritable(filepath.Dir(o.ExportWeights)); err != nil {
+			return &InputError{fmt.Errorf("--export-weights: %w", err)}
+		}
+	}
+	if o.InitWeights != "" {
+		if _, _, err := trainer.ReadSafetensors(o.InitWeights); err != nil {
+			return &InputError{fmt.Errorf("--init-weights: %w", err)}
+		}
+	}
+	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mirrorbench/mirrorbench/results"
 	"github.com/mirrorbench/mirrorbench/scenarios"
@@ -85,19 +84,32 @@ func TestTargetMissedWhenStoppedEarly(t *testing.T) {
 	}
 }
 
+// cancelOnWrite cancels a context when progress output first arrives: a
+// Ctrl-C at a known point of the run, whatever the machine's speed.
+type cancelOnWrite struct{ cancel context.CancelFunc }
+
+func (c cancelOnWrite) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), "epoch 1/") {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
 // Ctrl-C: the run stops, the record says interrupted and is complete JSON.
 func TestInterruptedRunLeavesRecord(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(300*time.Millisecond, cancel)
+	defer cancel()
 	sc := smoke(t, func(s *scenarios.Scenario) { s.Epochs = 50; s.Targets = nil })
-	inv := &Invocation{Out: dir, Env: testEnv}
+	env := *testEnv
+	env.Progress = NewProgress(cancelOnWrite{cancel}, false)
+	inv := &Invocation{Out: dir, Env: &env}
 	out, err := inv.Execute(ctx, []*scenarios.Scenario{sc})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.ExitCode != 1 || len(out.Records) != 1 || out.Records[0].Status != results.StatusInterrupted {
-		t.Fatalf("exit %d, records %d, want 1 interrupted record", out.ExitCode, len(out.Records))
+	if out.ExitCode != 1 || len(out.Records) != 1 || out.Records[0].Status != results.StatusInterrupted || len(out.Records[0].Epochs) != 1 {
+		t.Fatalf("exit %d, records %d, want 1 interrupted record with epoch 1 done", out.ExitCode, len(out.Records))
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	if len(files) != 1 {

@@ -12,8 +12,8 @@ import (
 
 // Engines are the engines of this build, by scenario name.
 var Engines = map[string]trainer.Engine{
-	"gorgonia": gorgoniaengine.New(),
-	"native":   native.New(),
+	scenarios.EngineGorgonia: gorgoniaengine.New(),
+	scenarios.EngineNative:   native.New(),
 }
 
 // gpuSkipReason says exactly what is missing for a device kind that no engine

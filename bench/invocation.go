@@ -139,23 +139,5 @@ func exitCode(recs []*results.Record, requireAll bool) int {
 	return 0
 }
 
-// addEfficiency relates the run's speed to the host's calibrated sgemm peak
-// at the run's thread count.
-func addEfficiency(rec *results.Record, h *hardware.Host) {
-	if h == nil || h.Calibration == nil || rec.Throughput.USPerSample <= 0 {
-		return
-	}
-	threads := max(rec.Replicas*rec.ThreadsPerReplica, 1)
-	peak := h.Calibration.SgemmGFLOPS[threads]
-	if peak <= 0 {
-		return
-	}
-	achieved, share := hardware.Efficiency(rec.Throughput.USPerSample, peak)
-	rec.Efficiency = &results.Efficiency{
-		FLOPPerSample: hardware.TrainFLOPsPerSample(), AchievedGFLOPS: achieved,
-		PeakGFLOPS: peak, ShareOfPeak: share,
-	}
-}
-
 // Stderr is where warnings go (a package variable so tests can silence it).
 var Stderr io.Writer = os.Stderr

@@ -18,16 +18,10 @@ type meter struct {
 		data, eval time.Duration
 		phases     trainer.StepTimes
 	}
-	window struct { // for the live rate in progress output
-		start time.Time
-		steps int
-	}
 }
 
 func newMeter(warmup, batch int) *meter {
-	m := &meter{warmup: warmup, batch: batch}
-	m.window.start = time.Now()
-	return m
+	return &meter{warmup: warmup, batch: batch}
 }
 
 func (m *meter) step(data time.Duration, phases trainer.StepTimes, total time.Duration) {
@@ -38,17 +32,6 @@ func (m *meter) step(data time.Duration, phases trainer.StepTimes, total time.Du
 		m.steady += total
 		m.steadySteps++
 	}
-	m.window.steps++
-}
-
-// rate is samples/s since the progress window last restarted (every ~5 s).
-func (m *meter) rate() float64 {
-	el := time.Since(m.window.start)
-	r := float64(m.window.steps*m.batch) / el.Seconds()
-	if el > 5*time.Second {
-		m.window.start, m.window.steps = time.Now(), 0
-	}
-	return r
 }
 
 func (m *meter) fill(rec *results.Record) {

@@ -7,62 +7,70 @@ import (
 	"time"
 
 	"github.com/mirrorbench/mirrorbench/results"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
 )
 
-// Progress reports training as it happens: on a terminal one live status
-// line, redrawn a few times a second; elsewhere (CI, pipes) only plain lines,
-// one per epoch.
+// Progress reports training as it happens: on a terminal a live progress bar
+// per epoch (samples done, samples/s, time left); everywhere, and alone in CI
+// logs and pipes, plain lines: one per run and one per epoch.
 type Progress struct {
-	w        io.Writer
-	live     bool
-	last     time.Time
-	started  time.Time
-	quiet    bool
-	drawnLen int
+	w     io.Writer
+	live  bool
+	quiet bool
+	bar   *progressbar.ProgressBar // the current epoch's bar, nil between epochs
 }
 
-// NewProgress writes to w; live redraws only when w is a terminal.
+// StepStatus is where a run stands after a training step.
+type StepStatus struct {
+	Scenario      string
+	Epoch, Epochs int
+	Step, Steps   int // steps done in this epoch, and the epoch's steps
+	Batch         int // samples per step
+	Loss          float64
+	Accuracy      float64 // running mean over the epoch's steps so far
+}
+
+// NewProgress writes to w; the live bar is drawn only when w is a terminal.
 func NewProgress(w io.Writer, quiet bool) *Progress {
-	return &Progress{w: w, live: isTerminal(w), quiet: quiet, started: time.Now()}
+	return &Progress{w: w, live: isTerminal(w), quiet: quiet}
 }
 
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// Start announces a run.
+// Start announces a run (or anything else worth a line of its own).
 func (p *Progress) Start(format string, args ...any) {
 	if p == nil || p.quiet {
 		return
 	}
-	p.started = time.Now()
 	p.clear()
 	fmt.Fprintf(p.w, format+"\n", args...)
 }
 
-// Step redraws the live line (terminals only, at most 5 times a second).
-func (p *Progress) Step(name string, epoch, epochs, step, steps, batch int, loss, acc, rate float64) {
-	if p == nil || p.quiet || !p.live || time.Since(p.last) < 200*time.Millisecond {
+// Step moves the live bar (terminals only; the library redraws at most 5
+// times a second).
+func (p *Progress) Step(s StepStatus) {
+	if p == nil || p.quiet || !p.live {
 		return
 	}
-	p.last = time.Now()
-	eta := "?"
-	if rate > 0 {
-		eta = time.Duration(float64((steps-step)*batch) / rate * 1e9).Round(time.Second).String()
+	if p.bar == nil {
+		p.bar = progressbar.NewOptions(s.Steps*s.Batch,
+			progressbar.OptionSetWriter(p.w),
+			progressbar.OptionSetWidth(20),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("samples"),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(200*time.Millisecond))
 	}
-	line := fmt.Sprintf("  %s epoch %d/%d %s %d/%d  loss %.4f  acc %.4f  %.0f samples/s  epoch ETA %s",
-		name, epoch, epochs, bar(step, steps, 20), step, steps, loss, acc, rate, eta)
-	p.clear()
-	fmt.Fprint(p.w, line)
-	p.drawnLen = len(line)
+	p.bar.Describe(fmt.Sprintf("  %s epoch %d/%d  loss %.4f  acc %.4f", s.Scenario, s.Epoch, s.Epochs, s.Loss, s.Accuracy))
+	p.bar.Set(s.Step * s.Batch)
 }
 
-// EpochDone prints a plain line per epoch.
+// EpochDone replaces the bar with a plain line for the epoch.
 func (p *Progress) EpochDone(name string, ep results.Epoch, epochs int) {
 	if p == nil || p.quiet {
 		return
@@ -72,21 +80,10 @@ func (p *Progress) EpochDone(name string, ep results.Epoch, epochs int) {
 		name, ep.Epoch, epochs, ep.TrainLoss, ep.TrainAccuracy, ep.TestLoss, ep.TestAccuracy, ep.Seconds, ep.SamplesPerSecond)
 }
 
+// clear erases the live bar, if one is drawn, so a plain line can follow.
 func (p *Progress) clear() {
-	if p.live && p.drawnLen > 0 {
-		fmt.Fprintf(p.w, "\r%*s\r", p.drawnLen, "")
-		p.drawnLen = 0
+	if p.bar != nil {
+		p.bar.Clear()
+		p.bar = nil
 	}
-}
-
-func bar(done, total, width int) string {
-	n := done * width / max(total, 1)
-	b := make([]byte, width)
-	for i := range b {
-		b[i] = '.'
-		if i < n {
-			b[i] = '#'
-		}
-	}
-	return "[" + string(b) + "]"
 }

@@ -27,7 +27,7 @@ func newRecord(sc *scenarios.Scenario, e *Env) *results.Record {
 		Host: e.Host, Build: e.Build,
 		Epochs: []results.Epoch{}, Targets: []results.TargetResult{},
 	}
-	if sc.Reduction == "canonical" {
+	if sc.Reduction == scenarios.ReductionCanonical {
 		rec.MicroShard = sc.MicroShard
 	}
 	for _, t := range sc.Targets {

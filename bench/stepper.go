@@ -11,8 +11,7 @@ import (
 // batches in the scenario's shuffled order: what `go test -bench` times.
 type Stepper struct {
 	Replicas, Threads int
-	tr                *trainer.Trainer
-	sh                *trainer.Shuffler
+	s                 *session
 	epoch, step       int
 }
 
@@ -29,34 +28,27 @@ func (e *Env) NewStepper(sc *scenarios.Scenario) (*Stepper, string, error) {
 	}
 	init := trainer.NewParams()
 	trainer.InitKeras(init, sc.Seed)
-	tr, err := trainer.NewTrainer(trainerConfig(p), init)
+	s, err := p.start(p.trainSet(ds), init)
 	if err != nil {
 		return nil, "", err
 	}
-	data := ds.Train
-	if p.limit > 0 {
-		data = data.Slice(0, min(p.limit, data.Len()))
-	}
-	s := &Stepper{Replicas: p.replicas, Threads: p.threads, tr: tr, sh: trainer.NewShuffler(data, sc.Seed, sc.GlobalBatch)}
-	s.sh.StartEpoch(1)
-	s.epoch = 1
-	return s, "", nil
+	return &Stepper{Replicas: p.replicas, Threads: p.threads, s: s, epoch: 1}, "", nil
 }
 
 // Step trains on the next batch, starting a new epoch when one ends.
-func (s *Stepper) Step() error {
-	if s.step == s.sh.Steps() {
-		s.epoch++
-		s.step = 0
-		s.sh.StartEpoch(s.epoch)
+func (st *Stepper) Step() error {
+	if st.step == st.s.sh.Steps() {
+		st.epoch++
+		st.step = 0
+		st.s.sh.StartEpoch(st.epoch)
 	}
-	res, _, err := s.tr.Step(s.sh.Batch(s.step))
-	s.step++
-	if err == nil && res.LossSum != res.LossSum {
-		err = fmt.Errorf("loss is NaN at epoch %d step %d", s.epoch, s.step)
+	_, _, err := st.s.step(st.s.sh.Batch(st.step))
+	st.step++
+	if err != nil {
+		return fmt.Errorf("epoch %d step %d: %w", st.epoch, st.step, err)
 	}
-	return err
+	return nil
 }
 
 // Close releases the replicas.
-func (s *Stepper) Close() { s.tr.Close() }
+func (st *Stepper) Close() { st.s.close() }

@@ -1,10 +1,7 @@
 package bench
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"os"
 
 	"github.com/mirrorbench/mirrorbench/results"
 	"github.com/mirrorbench/mirrorbench/scenarios"
@@ -23,7 +20,7 @@ func initialWeights(sc *scenarios.Scenario, opt Options, rec *results.Record) (*
 	if err != nil {
 		return nil, fmt.Errorf("--init-weights: %w", err)
 	}
-	sum, err := fileSHA256(opt.InitWeights)
+	sum, err := trainer.FileSHA256(opt.InitWeights)
 	if err != nil {
 		return nil, err
 	}
@@ -45,19 +42,10 @@ func exportWeights(path string, p *trainer.Params, rec *results.Record) error {
 	if err != nil {
 		return fmt.Errorf("--export-weights %s: %w", path, err)
 	}
-	sum, err := fileSHA256(path)
+	sum, err := trainer.FileSHA256(path)
 	if err != nil {
 		return err
 	}
 	rec.ExportWeights = &results.WeightsFile{Path: path, SHA256: sum, Fingerprint: rec.Fingerprint}
 	return nil
-}
-
-func fileSHA256(path string) (string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:]), nil
 }

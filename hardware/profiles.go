@@ -40,20 +40,6 @@ func Profiles() ([]Profile, error) {
 	return ParseProfiles("profiles.json", profilesJSON)
 }
 
-// LookupProfile returns the embedded profile with the given id.
-func LookupProfile(id string) (*Profile, error) {
-	ps, err := Profiles()
-	if err != nil {
-		return nil, err
-	}
-	for i := range ps {
-		if ps[i].ID == id {
-			return &ps[i], nil
-		}
-	}
-	return nil, fmt.Errorf("hardware: no profile %q", id)
-}
-
 // ParseProfiles decodes a profiles file ({"profiles": [...]}) strictly: unknown fields are
 // errors, so a misspelt figure cannot silently become zero. Every profile is then validated
 // and all problems are reported together, each naming the file, the profile and the field:
@@ -120,4 +106,28 @@ func validateProfile(p Profile) []string {
 		}
 	}
 	return bad
+}
+
+// HostStepOverheadUS is the per-step overhead the calibrated host's profile assumes: the
+// work of a CPU training step outside its GEMMs (waking worker threads, the element-wise
+// passes, the optimizer's pass over the weights). Like the reference profiles' overheads it
+// is an assumption, not a measurement; compare a real run's µs/sample with the projection.
+const HostStepOverheadUS = 50
+
+// HostProfile turns a calibrated host into a profile ("this-host"), so it is projected like
+// the reference machines: its best calibrated sgemm rate as peak, its triad bandwidth, and
+// HostStepOverheadUS. It is nil for a host without a calibration.
+func HostProfile(h Host) *Profile {
+	c := h.Calibration
+	if c == nil {
+		return nil
+	}
+	peak := 0.0
+	for _, g := range c.SgemmGFLOPS {
+		peak = max(peak, g)
+	}
+	return &Profile{
+		ID: "this-host", Kind: "cpu", Model: h.CPUModel + " (calibrated)",
+		FP32PeakGFLOPS: peak, BandwidthGBs: c.TriadGBs, StepOverheadUS: HostStepOverheadUS,
+	}
 }

@@ -28,9 +28,7 @@ func TestReferenceResult(t *testing.T) {
 		t.Errorf("target %g by %d, caveat %q", r.TargetTestAccuracy, r.TargetByEpoch, r.Caveat)
 	}
 	for _, id := range r.HardwareProfiles {
-		if _, err := LookupProfile(id); err != nil {
-			t.Errorf("hardware profile %q: %v", id, err)
-		}
+		profileByID(t, id)
 	}
 	if _, err := LookupReference("nope"); err == nil {
 		t.Error("LookupReference(unknown): want an error")

@@ -25,6 +25,29 @@ var unitBetter = []struct{ unit, better string }{
 	{UnitSecToTarget, "lower"},
 }
 
+// Units lists the units a run writes, in the order of the file's metadata.
+func Units() []string {
+	units := make([]string, len(unitBetter))
+	for i, u := range unitBetter {
+		units[i] = u.unit
+	}
+	return units
+}
+
+// UnitBetter says whether higher (+1) or lower (-1) values of a unit in
+// Units are better; 0 for any other unit.
+func UnitBetter(unit string) int {
+	for _, u := range unitBetter {
+		if u.unit == unit {
+			if u.better == "higher" {
+				return 1
+			}
+			return -1
+		}
+	}
+	return 0
+}
+
 // BenchName is the benchmark name of a run, shared with `go test -bench .` at
 // the root so both compare: Train/scenario=S/engine=E/devices=D/replicas=R.
 func BenchName(scenario, engine, devices string, replicas int) string {

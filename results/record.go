@@ -1,13 +1,26 @@
 // Package results owns what a run leaves behind: the run record (a JSON
-// document, schema_version 1), its atomic storage, the Go benchmark-format
-// file that benchstat reads, and the tables that summarise runs in a terminal
-// or a pull request. It knows nothing of how a run was trained.
+// document, schema_version 1), its storage, and the file in the Go
+// benchmark format that benchstat and package compare read. It knows
+// nothing of how a run was trained, and it prints nothing: the tables and
+// plots of runs are package report's, the comparison of two sets of runs
+// is package compare's.
+//
+// It is opinionated about storage:
+//
+//   - A file is written whole or not at all (WriteFileAtomic): a killed run
+//     leaves the old file or none, never half a record.
+//   - A record is read strictly: the wrong schema_version, or no scenario
+//     or status, is an error naming the file, not a record of zeros.
+//   - A folder is read leniently: ReadRecords skips what is not a record
+//     and hands back why, as warnings beside the records, for the caller
+//     to show; it prints nothing itself.
+//   - The statistics that the tables share are defined once here: Median
+//     (the mean of the two middle values for an even count) and IsFinite.
 package results
 
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 
 	"github.com/mirrorbench/mirrorbench/hardware"
 )
@@ -167,15 +180,6 @@ func (r *Record) FinalTestAccuracy() float64 {
 		return 0
 	}
 	return r.Epochs[len(r.Epochs)-1].TestAccuracy
-}
-
-// ReadRecord reads and checks a record file.
-func ReadRecord(path string) (*Record, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	return DecodeRecord(path, data)
 }
 
 // DecodeRecord parses a record; name is used in errors.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // WriteFileAtomic writes data to path through a temporary file in the same
@@ -32,6 +33,45 @@ func WriteFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// ReadRecord reads and checks a record file.
+func ReadRecord(path string) (*Record, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return DecodeRecord(path, data)
+}
+
+// ReadRecords reads the *.json records directly in each folder of dirs, the
+// folders in the order given and each folder's files in name order. A file
+// that is not a complete record (a truncated copy, a stray JSON
+// file) is skipped: its error, naming the file, is
+// returned among the warnings, as is a folder that cannot be listed. err is
+// for a path that is not a folder; its text reads "DIR is not a folder".
+func ReadRecords(dirs []string) (recs []*Record, warnings []error, err error) {
+	for _, dir := range dirs {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return nil, nil, fmt.Errorf("%s is not a folder", dir)
+		}
+		entries, err := os.ReadDir(dir) // sorted by name; on an error, what it could read
+		if err != nil {
+			warnings = append(warnings, err)
+		}
+		for _, e := range entries {
+			if !strings.HasSuffix(e.Name(), ".json") {
+				continue
+			}
+			r, err := ReadRecord(filepath.Join(dir, e.Name()))
+			if err != nil {
+				warnings = append(warnings, err)
+				continue
+			}
+			recs = append(recs, r)
+		}
+	}
+	return recs, warnings, nil
 }
 
 // WriteRecord stores r as indented JSON at path, atomically.

@@ -15,6 +15,12 @@ type DeviceSpec struct {
 	All     bool   // "gpu:all": every GPU found at run time
 }
 
+// The device kinds.
+const (
+	kindCPU = "cpu"
+	kindGPU = "gpu"
+)
+
 // Limits that keep a typo like cpu:0-99999999 from allocating a huge list.
 const (
 	maxThreads = 4096
@@ -28,9 +34,9 @@ const (
 func ParseDevices(s string) (DeviceSpec, error) {
 	kind, arg, hasArg := strings.Cut(s, ":")
 	switch kind {
-	case "cpu":
+	case kindCPU:
 		return parseCPU(arg, hasArg)
-	case "gpu":
+	case kindGPU:
 		return parseGPU(arg, hasArg)
 	}
 	return DeviceSpec{}, fmt.Errorf("unknown device %q; want cpu, cpu:N, cpu:all, cpu:0-3, gpu:0,1 or gpu:all", s)
@@ -39,9 +45,9 @@ func ParseDevices(s string) (DeviceSpec, error) {
 func parseCPU(arg string, hasArg bool) (DeviceSpec, error) {
 	switch {
 	case !hasArg:
-		return DeviceSpec{Kind: "cpu", Threads: 1}, nil
+		return DeviceSpec{Kind: kindCPU, Threads: 1}, nil
 	case arg == "all":
-		return DeviceSpec{Kind: "cpu", Threads: 0}, nil
+		return DeviceSpec{Kind: kindCPU, Threads: 0}, nil
 	case isDigits(arg):
 		n, err := parseNumber(arg, maxThreads)
 		if err != nil {
@@ -50,13 +56,13 @@ func parseCPU(arg string, hasArg bool) (DeviceSpec, error) {
 		if n < 1 {
 			return DeviceSpec{}, fmt.Errorf("cpu:%s: thread count must be >= 1 (a list of one replica is cpu:%s-%s)", arg, arg, arg)
 		}
-		return DeviceSpec{Kind: "cpu", Threads: n}, nil
+		return DeviceSpec{Kind: kindCPU, Threads: n}, nil
 	}
 	ids, err := parseIDs(arg)
 	if err != nil {
 		return DeviceSpec{}, fmt.Errorf("cpu:%s: %v", arg, err)
 	}
-	return DeviceSpec{Kind: "cpu", Threads: 1, IDs: ids}, nil
+	return DeviceSpec{Kind: kindCPU, Threads: 1, IDs: ids}, nil
 }
 
 func parseGPU(arg string, hasArg bool) (DeviceSpec, error) {
@@ -64,13 +70,13 @@ func parseGPU(arg string, hasArg bool) (DeviceSpec, error) {
 	case !hasArg:
 		return DeviceSpec{}, fmt.Errorf("gpu needs ids: gpu:0, gpu:0,1, gpu:0-3 or gpu:all")
 	case arg == "all":
-		return DeviceSpec{Kind: "gpu", All: true}, nil
+		return DeviceSpec{Kind: kindGPU, All: true}, nil
 	}
 	ids, err := parseIDs(arg)
 	if err != nil {
 		return DeviceSpec{}, fmt.Errorf("gpu:%s: %v", arg, err)
 	}
-	return DeviceSpec{Kind: "gpu", IDs: ids}, nil
+	return DeviceSpec{Kind: kindGPU, IDs: ids}, nil
 }
 
 // parseIDs parses a comma-separated list of ids and inclusive ranges A-B.
@@ -139,17 +145,17 @@ func isDigits(s string) bool {
 // a thread count.
 func (d DeviceSpec) String() string {
 	switch {
-	case d.Kind == "gpu" && d.All:
+	case d.Kind == kindGPU && d.All:
 		return "gpu:all"
-	case d.Kind == "gpu":
+	case d.Kind == kindGPU:
 		return "gpu:" + formatIDs(d.IDs)
-	case d.Kind == "cpu" && len(d.IDs) == 1:
+	case d.Kind == kindCPU && len(d.IDs) == 1:
 		return fmt.Sprintf("cpu:%d-%d", d.IDs[0], d.IDs[0])
-	case d.Kind == "cpu" && len(d.IDs) > 1:
+	case d.Kind == kindCPU && len(d.IDs) > 1:
 		return "cpu:" + formatIDs(d.IDs)
-	case d.Kind == "cpu" && d.Threads == 0:
+	case d.Kind == kindCPU && d.Threads == 0:
 		return "cpu:all"
-	case d.Kind == "cpu":
+	case d.Kind == kindCPU:
 		return "cpu:" + strconv.Itoa(d.Threads)
 	}
 	return ""
@@ -174,19 +180,6 @@ func formatIDs(ids []int) string {
 		i = j + 1
 	}
 	return strings.Join(parts, ",")
-}
-
-// ReplicaCount is the number of replicas the devices imply: the number of
-// listed ids, 1 for the CPU thread forms (cpu, cpu:N, cpu:all), and 0 for
-// gpu:all, which is known only at run time.
-func (d DeviceSpec) ReplicaCount() int {
-	switch {
-	case len(d.IDs) > 0:
-		return len(d.IDs)
-	case d.All:
-		return 0
-	}
-	return 1
 }
 
 // isList reports whether d is an explicit id list rather than a thread form

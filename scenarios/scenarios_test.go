@@ -2,134 +2,11 @@ package scenarios
 
 import (
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"reflect"
-	"slices"
-	"strings"
 	"testing"
 )
-
-// errorCases each hold a bad file and where the error must point.
-var errorCases = []struct {
-	name  string
-	in    string
-	line  int
-	field string
-	msg   string // a substring of Error.Msg
-}{
-	{"unknown key", "name: x\nbatch_size: 32\n", 2, "batch_size", "unknown field; known fields: name, description"},
-	{"unknown nested key", "name: x\noptimizer:\n  name: adam\n  momentum: 0.9\n", 4, "optimizer.momentum", "known fields: name, learning_rate"},
-	{"unknown target key", "name: x\ntargets:\n  - metric: test_accuracy\n    max: 0.9\n", 4, "targets[0].max", "unknown field"},
-	{"wrong type", "name: x\nepochs: five\n", 2, "epochs", `want an integer, got a string "five"`},
-	{"wrong type in flow list", "name: x\nseeds: [1, 2, x]\n", 2, "seeds[2]", `want a non-negative integer, got a string "x"`},
-	{"wrong type long value", "name: x\nglobal_batch: thirty-two-ish\n", 2, "global_batch", `got a string "thirty-..."`},
-	{"wrong type nested", "name: x\ntargets:\n  - metric: test_accuracy\n    min: high\n", 4, "targets[0].min", "want a number"},
-	{"wrong type struct", "name: x\noptimizer: adam\n", 2, "optimizer", "want a mapping of name, learning_rate"},
-	{"wrong type list", "name: x\nepochs:\n  - 1\n", 3, "epochs", "want an integer, got a list"},
-	{"wrong type multi-line value", "name: x\nepochs: \"a\\nb\"\n", 2, "epochs", "got a string \"a\\nb\""},
-	{"first of several type errors", "name: x\nepochs: a\nglobal_batch: b\n", 2, "epochs", "want an integer"},
-	{"fraction in integer field", "name: x\nepochs: 1.5\n", 2, "epochs", `want an integer, got a number "1.5"`},
-	{"negative seed", "name: x\nseed: -1\n", 2, "seed", "want a non-negative integer"},
-	{"null value", "name: x\nepochs:\n", 2, "epochs", "has no value"},
-	{"duplicate key", "name: x\nepochs: 1\nepochs: 2\n", 3, "epochs", "already defined at line 2"},
-	{"alias", "name: &n x\ndescription: *n\n", 2, "description", "aliases"},
-	{"unknown anchor", "name: x\n\ndescription: *nope\n", 3, "", "unknown anchor"},
-	{"alias as key", "name: &k epochs\n*k : 2\n", 2, "", "aliases"},
-	{"merge key", "name: x\noptimizer:\n  <<: {name: adam}\n", 3, "optimizer", "merge keys"},
-	{"not a mapping", "- name: x\n", 1, "", "a scenario file is a mapping"},
-	{"two documents", "name: x\n---\nname: y\n", 2, "", "one YAML document"},
-	{"missing name", "# no name\nepochs: 2\n", 2, "name", "missing"},
-	{"bad name", "name: Big_Name\n", 1, "name", "lowercase"},
-	{"empty file", "", 1, "", "empty file"},
-	{"comments only", "# nothing here\n", 1, "", "empty file"},
-	{"null document", "---\n~\n", 2, "", "empty file"},
-	{"syntax error", "name: x\nepochs: [1, 2\nseed: 3\n", 2, "", "YAML syntax"},
-	{"syntax error on line 1", "name: [x\n", 1, "", "YAML syntax"},
-	{"syntax error in block mapping", "name: x\nengine: native\n- a\n", 3, "", "did not find expected key"},
-	{"syntax error in scanner", "name: x\nepochs: @1\n", 2, "", "cannot start any token"},
-	{"syntax error indentation", "name: x\n  engine: native\n", 2, "", "YAML syntax: mapping values are not allowed"},
-	{"unknown engine", "name: x\nengine: tensorflow\n", 2, "engine", `unknown engine "tensorflow"; want gorgonia or native`},
-	{"unknown device", "name: x\ndevices: tpu:0\n", 2, "devices", `unknown device "tpu:0"`},
-	{"malformed device", "name: x\ndevices: cpu:x\n", 2, "devices", `cpu:x: "x" is not a number`},
-	{"unknown strategy", "name: x\nstrategy: parameter-server\n", 2, "strategy", "want single or mirrored"},
-	{"unknown reduction", "name: x\nreduction: nccl\n", 2, "reduction", "want fast or canonical"},
-	{"unknown optimizer", "name: x\noptimizer:\n  name: sgd\n", 3, "optimizer.name", `unknown optimizer "sgd"; want adam`},
-	{"unknown metric", "name: x\ntargets:\n  - metric: test_loss\n    min: 0.1\n", 3, "targets[0].metric", `unknown metric "test_loss"`},
-	{"missing metric", "name: x\ntargets:\n  - min: 0.9\n", 3, "targets[0].metric", "missing"},
-	{"missing min", "name: x\ntargets:\n  - metric: test_accuracy\n", 3, "targets[0].min", "missing"},
-	{"epochs 0", "name: x\nepochs: 0\n", 2, "epochs", "0 is below 1"},
-	{"batch not divisible", "name: x\nengine: native\ndevices: cpu:0-3\nstrategy: mirrored\nreplicas: 4\nglobal_batch: 30\n", 6, "global_batch", "30 is not divisible by replicas (4)"},
-	{"default batch not divisible", "name: x\ndevices: cpu:0-2\nstrategy: mirrored\n", 2, "global_batch", "32 is not divisible by replicas (3)"},
-	{"target min above 1", "name: x\ntargets:\n  - metric: test_accuracy\n    min: 1.5\n", 4, "targets[0].min", "1.5 is outside [0, 1]"},
-	{"target min below 0", "name: x\ntargets:\n  - metric: train_accuracy\n    min: -0.1\n", 4, "targets[0].min", "outside [0, 1]"},
-	{"by_epoch above epochs", "name: x\nepochs: 2\ntargets:\n  - metric: test_accuracy\n    min: 0.9\n    by_epoch: 3\n", 6, "targets[0].by_epoch", "3 is outside 1..2 (epochs)"},
-	{"by_epoch 0", "name: x\ntargets:\n  - metric: test_accuracy\n    min: 0.9\n  - metric: test_accuracy\n    min: 0.9\n    by_epoch: 0\n", 7, "targets[1].by_epoch", "outside 1..5"},
-	{"seeds with seed", "name: x\nseed: 3\nseeds: [1, 2]\n", 3, "seeds", "set either seed or seeds, not both (seed is at line 2)"},
-	{"seeds empty", "name: x\nseeds: []\n", 2, "seeds", "empty list"},
-	{"seeds duplicate", "name: x\nseeds: [1, 2, 1]\n", 2, "seeds[2]", "seed 1 is listed twice"},
-	{"single with a device list", "name: x\ndevices: gpu:0,1\n", 2, "devices", "strategy single runs one replica"},
-	{"single with gpu:all", "name: x\ndevices: gpu:all\n", 2, "devices", "needs strategy mirrored"},
-	{"single with replicas 2", "name: x\nreplicas: 2\n", 2, "replicas", "strategy single runs 1 replica, not 2"},
-	{"mirrored replicas mismatch", "name: x\ndevices: gpu:0,1\nstrategy: mirrored\nreplicas: 4\n", 4, "replicas", "4 does not match the 2 devices of gpu:0,1"},
-	{"mirrored gpu:all with replicas", "name: x\ndevices: gpu:all\nstrategy: mirrored\nreplicas: 2\n", 4, "replicas", "gpu:all takes the replica count"},
-	{"mirrored thread form", "name: x\ndevices: cpu:4\nstrategy: mirrored\nreplicas: 4\n", 2, "devices", "not the thread count cpu:4"},
-	{"mirrored cpu without replicas", "name: x\nstrategy: mirrored\n", 2, "replicas", "needs replicas >= 1"},
-	{"micro_shard with fast", "name: x\nmicro_shard: 4\n", 2, "micro_shard", "applies only to reduction canonical"},
-	{"micro_shard does not divide", "name: x\nreduction: canonical\nglobal_batch: 20\n", 3, "micro_shard", "8 does not divide global_batch (20)"},
-	{"micro-shards do not split", "name: x\ndevices: cpu:0-3\nstrategy: mirrored\nreduction: canonical\nglobal_batch: 24\n", 5, "micro_shard", "3 micro-shards of 8, which do not split evenly over 4 replicas"},
-	{"train_limit too big", "name: x\ntrain_limit: 60001\n", 2, "train_limit", "outside"},
-	{"train_limit below batch", "name: x\ntrain_limit: 16\n", 2, "train_limit", "16 images make no full batch of 32"},
-	{"warmup too long", "name: x\ntrain_limit: 320\n", 2, "warmup_steps", "20 leaves no step to measure: an epoch has 10 steps"},
-	{"negative warmup", "name: x\nwarmup_steps: -1\n", 2, "warmup_steps", "below 0"},
-	{"learning rate 0", "name: x\noptimizer:\n  learning_rate: 0\n", 3, "optimizer.learning_rate", "> 0"},
-	{"beta_1 1", "name: x\noptimizer:\n  beta_1: 1\n", 3, "optimizer.beta_1", "outside [0, 1)"},
-	{"epsilon nan", "name: x\noptimizer:\n  epsilon: .nan\n", 3, "optimizer.epsilon", "> 0"},
-	{"bad reference", "name: x\nreference: Keras Doc\n", 2, "reference", "not a result id"},
-}
-
-func TestParseErrors(t *testing.T) {
-	for _, tc := range errorCases {
-		t.Run(tc.name, func(t *testing.T) {
-			s, err := Parse("my.yaml", []byte(tc.in))
-			if err == nil {
-				t.Fatalf("Parse succeeded: %+v", s)
-			}
-			e, ok := err.(*Error)
-			if !ok {
-				t.Fatalf("error %T %q is not an *Error", err, err)
-			}
-			if e.File != "my.yaml" || e.Line != tc.line || e.Field != tc.field {
-				t.Errorf("got %s:%d field %q, want my.yaml:%d field %q (%s)", e.File, e.Line, e.Field, tc.line, tc.field, e)
-			}
-			if !strings.Contains(e.Msg, tc.msg) {
-				t.Errorf("message %q does not contain %q", e.Msg, tc.msg)
-			}
-		})
-	}
-}
-
-func TestErrorFormat(t *testing.T) {
-	_, err := Parse("my.yaml", []byte("name: x\nengine: native\ndevices: cpu:0-3\nstrategy: mirrored\nreplicas: 4\n\nglobal_batch: 30\n"))
-	want := "my.yaml:7: global_batch: 30 is not divisible by replicas (4)"
-	if err == nil || err.Error() != want {
-		t.Errorf("got %v, want %s", err, want)
-	}
-	for _, tc := range []struct {
-		e    Error
-		want string
-	}{
-		{Error{File: "a.yaml", Line: 1, Msg: "empty file"}, "a.yaml:1: empty file"},
-		{Error{File: "a.yaml", Field: "epochs", Msg: "0 is below 1"}, "a.yaml: epochs: 0 is below 1"},
-	} {
-		if got := tc.e.Error(); got != tc.want {
-			t.Errorf("got %q, want %q", got, tc.want)
-		}
-	}
-}
 
 func TestDefaults(t *testing.T) {
 	in := []byte("name: minimal\n")
@@ -139,17 +16,17 @@ func TestDefaults(t *testing.T) {
 	}
 	want := &Scenario{
 		Name:        "minimal",
-		Engine:      "native",
+		Engine:      EngineNative,
 		Devices:     "cpu",
-		Strategy:    "single",
+		Strategy:    StrategySingle,
 		Replicas:    1,
-		Reduction:   "fast",
+		Reduction:   ReductionFast,
 		MicroShard:  8,
 		GlobalBatch: 32,
 		Epochs:      5,
 		Seed:        1,
 		WarmupSteps: 20,
-		Optimizer:   Optimizer{Name: "adam", LearningRate: 0.001, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7},
+		Optimizer:   KerasAdam,
 		Reference:   "keras-mnist-mirrored",
 		Device:      DeviceSpec{Kind: "cpu", Threads: 1},
 		File:        "minimal.yaml",
@@ -195,146 +72,6 @@ func TestReplicaDefaults(t *testing.T) {
 	}
 }
 
-func TestParseDevices(t *testing.T) {
-	for _, tc := range []struct {
-		in        string
-		want      DeviceSpec
-		canonical string
-		replicas  int
-	}{
-		{"cpu", DeviceSpec{Kind: "cpu", Threads: 1}, "cpu:1", 1},
-		{"cpu:1", DeviceSpec{Kind: "cpu", Threads: 1}, "cpu:1", 1},
-		{"cpu:4", DeviceSpec{Kind: "cpu", Threads: 4}, "cpu:4", 1},
-		{"cpu:all", DeviceSpec{Kind: "cpu", Threads: 0}, "cpu:all", 1},
-		{"cpu:0-3", DeviceSpec{Kind: "cpu", Threads: 1, IDs: []int{0, 1, 2, 3}}, "cpu:0-3", 4},
-		{"cpu:0-1", DeviceSpec{Kind: "cpu", Threads: 1, IDs: []int{0, 1}}, "cpu:0,1", 2},
-		{"cpu:3,5", DeviceSpec{Kind: "cpu", Threads: 1, IDs: []int{3, 5}}, "cpu:3,5", 2},
-		{"cpu:0-1,4", DeviceSpec{Kind: "cpu", Threads: 1, IDs: []int{0, 1, 4}}, "cpu:0,1,4", 3},
-		{"cpu:2-2", DeviceSpec{Kind: "cpu", Threads: 1, IDs: []int{2}}, "cpu:2-2", 1},
-		{"gpu:0", DeviceSpec{Kind: "gpu", IDs: []int{0}}, "gpu:0", 1},
-		{"gpu:0,1", DeviceSpec{Kind: "gpu", IDs: []int{0, 1}}, "gpu:0,1", 2},
-		{"gpu:0-3", DeviceSpec{Kind: "gpu", IDs: []int{0, 1, 2, 3}}, "gpu:0-3", 4},
-		{"gpu:1,0", DeviceSpec{Kind: "gpu", IDs: []int{1, 0}}, "gpu:1,0", 2},
-		{"gpu:all", DeviceSpec{Kind: "gpu", All: true}, "gpu:all", 0},
-	} {
-		got, err := ParseDevices(tc.in)
-		if err != nil {
-			t.Errorf("ParseDevices(%q): %v", tc.in, err)
-			continue
-		}
-		if !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("ParseDevices(%q) = %+v, want %+v", tc.in, got, tc.want)
-		}
-		if s := got.String(); s != tc.canonical {
-			t.Errorf("ParseDevices(%q).String() = %q, want %q", tc.in, s, tc.canonical)
-		}
-		if again, err := ParseDevices(got.String()); err != nil || !reflect.DeepEqual(again, got) {
-			t.Errorf("%q does not round-trip: %+v, %v", got.String(), again, err)
-		}
-		if n := got.ReplicaCount(); n != tc.replicas {
-			t.Errorf("ParseDevices(%q).ReplicaCount() = %d, want %d", tc.in, n, tc.replicas)
-		}
-	}
-}
-
-func TestParseDevicesErrors(t *testing.T) {
-	for _, in := range []string{
-		"", "tpu:0", "CPU", "cpu:", "cpu:x", "cpu:0", "cpu:-1", "cpu:+2", "cpu:1.5",
-		"cpu:3-1", "cpu:0-1,1", "cpu:0,,1", "cpu:0-", "cpu:-3", "cpu:all,1", "cpu:99999",
-		"cpu:0-99999", "cpu:0-4095,0-4095", "gpu", "gpu:", "gpu:x", "gpu:0,0", "gpu:1-0",
-		"gpu:all:1", " cpu", "cpu:1 ",
-	} {
-		if d, err := ParseDevices(in); err == nil {
-			t.Errorf("ParseDevices(%q) = %+v, want an error", in, d)
-		}
-	}
-}
-
-func TestSuite(t *testing.T) {
-	suite, err := Suite()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, s := range suite {
-		if slices.Contains(names, s.Name) {
-			t.Errorf("name %q appears twice in the suite", s.Name)
-		}
-		names = append(names, s.Name)
-		if want := "scenarios/" + s.Name + ".yaml"; s.File != want {
-			t.Errorf("%s: File %q, want %q (file name = scenario name)", s.Name, s.File, want)
-		}
-		if s.Description == "" || len(s.Targets) == 0 {
-			t.Errorf("%s: needs a description and a target", s.Name)
-		}
-		if err := s.Validate(); err != nil {
-			t.Errorf("%s: Validate after Parse: %v", s.Name, err)
-		}
-	}
-	if !slices.Equal(names, suiteOrder) {
-		t.Errorf("suite order %v, want %v", names, suiteOrder)
-	}
-	files, _ := fs.Glob(suiteFS, "*.yaml")
-	if len(files) != len(suite) {
-		t.Errorf("%d files embedded, %d scenarios", len(files), len(suite))
-	}
-}
-
-// TestSuiteFilesOnDisk validates every suite file again through Load, as a
-// user passing the path would.
-func TestSuiteFilesOnDisk(t *testing.T) {
-	files, err := filepath.Glob("*.yaml")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no suite files: %v", err)
-	}
-	for _, f := range files {
-		if _, err := Load(f); err != nil {
-			t.Error(err)
-		}
-	}
-}
-
-func TestSuiteKerasDefaults(t *testing.T) {
-	suite, err := Suite()
-	if err != nil {
-		t.Fatal(err)
-	}
-	keras := Optimizer{Name: "adam", LearningRate: 0.001, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7}
-	for _, s := range suite {
-		if s.Optimizer != keras || s.GlobalBatch != 32 || s.Reference != "keras-mnist-mirrored" {
-			t.Errorf("%s: optimizer %+v batch %d reference %q", s.Name, s.Optimizer, s.GlobalBatch, s.Reference)
-		}
-		if s.Epochs == 5 && (s.Targets[0] != Target{Metric: "test_accuracy", Min: 0.985, ByEpoch: 5}) {
-			t.Errorf("%s: target %+v", s.Name, s.Targets[0])
-		}
-	}
-}
-
-func TestLookupResolve(t *testing.T) {
-	s, err := Lookup("smoke")
-	if err != nil || s.Name != "smoke" || s.TrainLimit != 2048 {
-		t.Fatalf("Lookup(smoke) = %+v, %v", s, err)
-	}
-	if s, err := Resolve("mirrored-cpu2"); err != nil || s.Replicas != 2 {
-		t.Errorf("Resolve(mirrored-cpu2) = %+v, %v", s, err)
-	}
-	_, err = Resolve("nope")
-	if err == nil || !strings.Contains(err.Error(), "reference-gorgonia, reference-cpu1") {
-		t.Errorf("Resolve(nope) = %v, want the available names", err)
-	}
-	if _, err := Resolve("missing.yaml"); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("Resolve(missing.yaml) = %v, want not exist", err)
-	}
-	// A file without a .yaml suffix is still a file.
-	path := filepath.Join(t.TempDir(), "mine")
-	if err := os.WriteFile(path, []byte("name: mine\n"), 0o666); err != nil {
-		t.Fatal(err)
-	}
-	if s, err := Resolve(path); err != nil || s.Name != "mine" || s.File != path {
-		t.Errorf("Resolve(%s) = %+v, %v", path, s, err)
-	}
-}
-
 func TestExpand(t *testing.T) {
 	s, err := Parse("sweep.yaml", []byte("name: sweep\nseeds: [3, 1, 2]\ntargets:\n  - metric: test_accuracy\n    min: 0.9\n"))
 	if err != nil {
@@ -366,24 +103,16 @@ func TestExpand(t *testing.T) {
 	}
 }
 
-func TestHelpDocumentsEveryField(t *testing.T) {
-	for _, typ := range []reflect.Type{reflect.TypeFor[Scenario](), reflect.TypeFor[Optimizer](), reflect.TypeFor[Target]()} {
-		for _, f := range yamlFields(typ) {
-			if !strings.Contains(Help, " "+f+": ") {
-				t.Errorf("Help does not document %s", f)
-			}
-		}
-	}
-}
-
 func FuzzParse(f *testing.F) {
 	files, _ := fs.Glob(suiteFS, "*.yaml")
 	for _, name := range files {
 		data, _ := suiteFS.ReadFile(name)
 		f.Add(data)
 	}
-	for _, tc := range errorCases {
-		f.Add([]byte(tc.in))
+	for _, cases := range [][]errorCase{errorCases, decodeCases, syntaxCases} {
+		for _, tc := range cases {
+			f.Add([]byte(tc.in))
+		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse("fuzz.yaml", data)

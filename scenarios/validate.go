@@ -3,10 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 )
 
 // checker applies defaults to and validates one scenario. idx, when not
@@ -37,85 +34,6 @@ func (c *checker) errorAt(fields []string, format string, args ...any) *Error {
 	return e
 }
 
-// intFields are the integer fields, with list indices removed from paths.
-// yaml.v3 silently truncates 1.5 into an int field; these must be !!int.
-var intFields = map[string]bool{
-	"replicas": true, "micro_shard": true, "global_batch": true, "epochs": true,
-	"seed": true, "seeds": true, "train_limit": true, "warmup_steps": true,
-	"targets.by_epoch": true,
-}
-
-var indexRE = regexp.MustCompile(`\[\d+\]`)
-
-// checkScalars rejects null values and non-integers in integer fields.
-func (c *checker) checkScalars() error {
-	for _, e := range c.idx.entries {
-		v := e.val
-		if v.Kind != yaml.ScalarNode {
-			continue
-		}
-		switch {
-		case v.ShortTag() == "!!null" && e.key != nil:
-			return c.errorf(e.path, "has no value; remove the line to use the default")
-		case v.ShortTag() == "!!null":
-			return c.errorf(e.path, "null is not a value")
-		case intFields[indexRE.ReplaceAllString(e.path, "")] && v.ShortTag() != "!!int":
-			return c.errorf(e.path, "want an integer, got %s", tagWords(v.ShortTag(), v.Value))
-		}
-	}
-	return nil
-}
-
-// setDefault sets *field to v when the file does not set path.
-func setDefault[T any](c *checker, path string, field *T, v T) {
-	if !c.idx.present(path) {
-		*field = v
-	}
-}
-
-// applyDefaults fills in every field the file leaves out.
-func (c *checker) applyDefaults() {
-	s := c.s
-	setDefault(c, "engine", &s.Engine, EngineNative)
-	setDefault(c, "devices", &s.Devices, "cpu")
-	setDefault(c, "strategy", &s.Strategy, StrategySingle)
-	setDefault(c, "reduction", &s.Reduction, ReductionFast)
-	setDefault(c, "micro_shard", &s.MicroShard, 8)
-	setDefault(c, "global_batch", &s.GlobalBatch, 32)
-	setDefault(c, "epochs", &s.Epochs, 5)
-	if !c.idx.present("seeds") {
-		setDefault(c, "seed", &s.Seed, 1)
-	}
-	setDefault(c, "warmup_steps", &s.WarmupSteps, 20)
-	setDefault(c, "optimizer.name", &s.Optimizer.Name, "adam")
-	setDefault(c, "optimizer.learning_rate", &s.Optimizer.LearningRate, 0.001)
-	setDefault(c, "optimizer.beta_1", &s.Optimizer.Beta1, 0.9)
-	setDefault(c, "optimizer.beta_2", &s.Optimizer.Beta2, 0.999)
-	setDefault(c, "optimizer.epsilon", &s.Optimizer.Epsilon, 1e-7)
-	setDefault(c, "reference", &s.Reference, "keras-mnist-mirrored")
-	for i := range s.Targets {
-		setDefault(c, fmt.Sprintf("targets[%d].by_epoch", i), &s.Targets[i].ByEpoch, s.Epochs)
-	}
-	// The replica count follows from the strategy and the devices; a bad
-	// devices string is reported by validate, in its turn.
-	if d, err := ParseDevices(s.Devices); err == nil {
-		setDefault(c, "replicas", &s.Replicas, defaultReplicas(s.Strategy, d))
-	}
-}
-
-// defaultReplicas: 1 for single; for mirrored the listed ids, 0 for
-// gpu:all (all GPUs found at run time), and 0 for the CPU thread forms,
-// which validate rejects: there the user must say how many.
-func defaultReplicas(strategy string, d DeviceSpec) int {
-	switch {
-	case strategy != StrategyMirrored:
-		return 1
-	case d.isList():
-		return len(d.IDs)
-	}
-	return 0
-}
-
 // validate runs the checks in the order a reader of the file meets the
 // fields and reports the first failure.
 func (c *checker) validate() error {
@@ -133,13 +51,25 @@ func (c *checker) validate() error {
 	return nil
 }
 
-var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+// isID reports whether s is an id: lowercase letters, digits and '-', not
+// starting with '-'.
+func isID(s string) bool {
+	if s == "" || s[0] == '-' {
+		return false
+	}
+	for _, r := range s {
+		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 func (c *checker) checkName() *Error {
 	switch name := c.s.Name; {
 	case name == "" && !c.idx.present("name"):
 		return c.errorf("name", "missing; every scenario needs a name")
-	case !idRE.MatchString(name):
+	case !isID(name):
 		return c.errorf("name", "%q must be lowercase letters, digits and '-', not starting with '-'", name)
 	}
 	return nil
@@ -234,9 +164,9 @@ func (c *checker) checkReplicas() *Error {
 		return c.errorf("replicas", "%d does not match the %d devices of %s", s.Replicas, len(d.IDs), s.Devices)
 	case d.All && s.Replicas != 0:
 		return c.errorf("replicas", "gpu:all takes the replica count from the GPUs found at run time; remove replicas or list the GPUs (gpu:0-3)")
-	case d.Kind == "cpu" && !d.isList() && d.Threads != 1:
+	case d.Kind == kindCPU && !d.isList() && d.Threads != 1:
 		return c.errorf("devices", "strategy mirrored takes CPU replicas as a list (cpu:0-3) or as cpu with replicas: R, not the thread count %s", s.Devices)
-	case d.Kind == "cpu" && !d.isList() && s.Replicas < 1:
+	case d.Kind == kindCPU && !d.isList() && s.Replicas < 1:
 		return c.errorAt([]string{"replicas", "strategy"}, "strategy mirrored on %s needs replicas >= 1 (R replicas of one thread each), or a list such as cpu:0-1", s.Devices)
 	}
 	return nil
@@ -303,7 +233,7 @@ func (c *checker) checkWarmup() *Error {
 
 func (c *checker) checkOptimizer() *Error {
 	o := c.s.Optimizer
-	if err := c.oneOf("optimizer.name", "optimizer", o.Name, "adam"); err != nil {
+	if err := c.oneOf("optimizer.name", "optimizer", o.Name, KerasAdam.Name); err != nil {
 		return err
 	}
 	positive := func(x float64) bool { return x > 0 && !math.IsInf(x, 1) }
@@ -343,7 +273,7 @@ func (c *checker) checkTargets() *Error {
 }
 
 func (c *checker) checkReference() *Error {
-	if !idRE.MatchString(c.s.Reference) {
+	if !isID(c.s.Reference) {
 		return c.errorf("reference", "%q is not a result id (lowercase letters, digits and '-')", c.s.Reference)
 	}
 	return nil

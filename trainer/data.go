@@ -104,7 +104,7 @@ func escapeModulePath(p string) string {
 func VerifyMNIST(dir string) error {
 	for _, f := range MNISTFiles {
 		path := filepath.Join(dir, f.Name)
-		sum, err := fileSHA256(path)
+		sum, err := FileSHA256(path)
 		if err != nil {
 			return fmt.Errorf("MNIST file %s: %v; %s", path, err, howToGet)
 		}
@@ -115,7 +115,9 @@ func VerifyMNIST(dir string) error {
 	return nil
 }
 
-func fileSHA256(path string) (string, error) {
+// FileSHA256 is the hex SHA-256 of a file's bytes: how MNIST's files and
+// weights files are identified.
+func FileSHA256(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err

@@ -42,7 +42,7 @@ func TestFusedStepGivesTheUnfusedBits(t *testing.T) {
 	for _, threads := range []int{1, 2} {
 		newTrainer := func(e trainer.Engine) *trainer.Trainer {
 			tr, err := trainer.NewTrainer(trainer.Config{
-				Engine: e, Device: "cpu", Replicas: 1, Threads: threads, GlobalBatch: batch, Adam: trainer.KerasAdam,
+				Engine: e, Device: "cpu", Replicas: 1, Threads: threads, GlobalBatch: batch, Adam: trainer.KerasAdamForTest,
 			}, init)
 			if err != nil {
 				t.Fatal(err)
@@ -64,7 +64,7 @@ func TestFusedStepGivesTheUnfusedBits(t *testing.T) {
 			if rf != rp {
 				t.Errorf("threads=%d step %d: result %+v, want %+v", threads, s, rf, rp)
 			}
-			if fused.GradientSum().Fingerprint() != plain.GradientSum().Fingerprint() {
+			if trainer.GradientSum(fused).Fingerprint() != trainer.GradientSum(plain).Fingerprint() {
 				t.Errorf("threads=%d step %d: gradient differs", threads, s)
 			}
 			if fused.Params().Fingerprint() != plain.Params().Fingerprint() {
@@ -80,36 +80,6 @@ func TestFusedStepGivesTheUnfusedBits(t *testing.T) {
 	}
 }
 
-// TestFusedStepRejectsBadBatch: a failed fused step changes nothing: the next
-// good step gives the unfused bits (Adam's step count was not advanced).
-func TestFusedStepRejectsBadBatch(t *testing.T) {
-	batch := firstBatch(t)
-	init := trainer.NewParams()
-	trainer.InitKeras(init, 1)
-	want, _ := oneStep(t, batch, 1, false)
-	tr, err := trainer.NewTrainer(trainer.Config{
-		Engine: native.New(), Device: "cpu", Replicas: 1, Threads: 1, GlobalBatch: 32, Adam: trainer.KerasAdam,
-	}, init)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	bad := trainer.Batch{X: batch.X, Y: append([]uint8(nil), batch.Y...)}
-	bad.Y[5] = 10
-	if _, _, err := tr.Step(bad); err == nil {
-		t.Fatal("label 10 accepted")
-	}
-	if tr.Params().Fingerprint() != init.Fingerprint() {
-		t.Fatal("a failed step changed the weights")
-	}
-	if _, _, err := tr.Step(batch); err != nil {
-		t.Fatal(err)
-	}
-	if tr.Params().Fingerprint() != want.Fingerprint() {
-		t.Error("the step after a failed one differs from a first step")
-	}
-}
-
 // TestFusedStepNoAllocations: a fused trainer step allocates nothing.
 func TestFusedStepNoAllocations(t *testing.T) {
 	batch := firstBatch(t)
@@ -117,7 +87,7 @@ func TestFusedStepNoAllocations(t *testing.T) {
 	trainer.InitKeras(init, 1)
 	for _, threads := range []int{1, 2} {
 		tr, err := trainer.NewTrainer(trainer.Config{
-			Engine: native.New(), Device: "cpu", Replicas: 1, Threads: threads, GlobalBatch: 32, Adam: trainer.KerasAdam,
+			Engine: native.New(), Device: "cpu", Replicas: 1, Threads: threads, GlobalBatch: 32, Adam: trainer.KerasAdamForTest,
 		}, init)
 		if err != nil {
 			t.Fatal(err)

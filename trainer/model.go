@@ -1,8 +1,9 @@
-// Package trainer trains the reference CNN of REFERENCE.md: the MNIST data, the
-// model's parameters and their Keras initialisation, Keras's Adam, the replica
-// interface that engines implement, and the strategies (single and mirrored)
-// that drive replicas. Engines live in sub-packages (trainer/gorgoniaengine,
-// trainer/native); they import this package, never the reverse.
+// Package trainer trains the reference CNN of docs/reference.md: the MNIST
+// data, the model's parameters and their Keras initialisation, Keras's Adam,
+// the replica interface that engines implement, and the strategies (single
+// and mirrored) that drive replicas. Engines live in sub-packages
+// (trainer/gorgoniaengine, trainer/native); they import this package, never
+// the reverse.
 //
 // Everything random comes from the scenario seed through named PCG streams, so
 // the same seed, build and CPU architecture give bitwise-identical weights.
@@ -28,6 +29,12 @@ const (
 	Flat        = PoolSide * PoolSide * ConvFilters // 5408, flatten order (h, w, c)
 	Hidden      = 128                               // dense units
 )
+
+// LossClipEpsilon is Keras's backend epsilon, by which its cross-entropy
+// clips the softmax output to [eps, 1-eps] before the log: a confident wrong
+// prediction costs -log(1e-7), not infinity, and a clipped sample has no
+// gradient. Every engine must clip with it to compute Keras's loss.
+const LossClipEpsilon = 1e-7
 
 // Indices of the parameter tensors in Params.T, in Keras's order.
 const (

@@ -5,7 +5,7 @@ package trainer
 // (optionally padded with spaces) mapping each tensor's name to its dtype,
 // shape and data_offsets (relative to the data section), an optional
 // "__metadata__" object of string values, then the raw little-endian data.
-// Python reads the files WriteSafetensors writes with
+// Python reads the files EncodeSafetensors renders with
 // safetensors.numpy.load_file, and ReadSafetensors reads what
 // safetensors.torch.save_file or safetensors.numpy.save_file wrote.
 
@@ -37,11 +37,6 @@ const (
 // padded with spaces so that the data section starts at a multiple of 8
 // bytes. Storing the bytes (atomically) is the caller's business.
 func EncodeSafetensors(p *Params, metadata map[string]string) ([]byte, error) {
-	return encodeSafetensors(p, metadata)
-}
-
-// encodeSafetensors renders p and metadata as a safetensors file.
-func encodeSafetensors(p *Params, metadata map[string]string) ([]byte, error) {
 	if p == nil {
 		return nil, errors.New("no parameters")
 	}

@@ -341,7 +341,7 @@ func FuzzReadSafetensors(f *testing.F) {
 			}
 			return
 		}
-		again, err := encodeSafetensors(p, meta)
+		again, err := EncodeSafetensors(p, meta)
 		if err != nil {
 			t.Fatalf("accepted input does not re-encode: %v", err)
 		}

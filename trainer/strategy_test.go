@@ -17,7 +17,7 @@ func oneStep(t *testing.T, batch trainer.Batch, replicas int, canonical bool) (w
 	trainer.InitKeras(init, 1)
 	tr, err := trainer.NewTrainer(trainer.Config{
 		Engine: native.New(), Device: "cpu", Replicas: replicas, Threads: 1, GlobalBatch: batch.Len(),
-		Canonical: canonical, MicroShard: 8, Adam: trainer.KerasAdam,
+		Canonical: canonical, MicroShard: 8, Adam: trainer.KerasAdamForTest,
 	}, init)
 	if err != nil {
 		t.Fatal(err)
@@ -26,7 +26,7 @@ func oneStep(t *testing.T, batch trainer.Batch, replicas int, canonical bool) (w
 	if _, _, err := tr.Step(batch); err != nil {
 		t.Fatal(err)
 	}
-	return tr.Params().Clone(), tr.GradientSum().Clone()
+	return tr.Params().Clone(), trainer.GradientSum(tr)
 }
 
 func firstBatch(t *testing.T) trainer.Batch {
@@ -99,12 +99,12 @@ func updateDistance(w0, a, b []float32) float64 {
 }
 
 func TestUnevenBatchRejected(t *testing.T) {
-	cfg := trainer.Config{Engine: native.New(), Replicas: 4, Threads: 1, GlobalBatch: 30, Adam: trainer.KerasAdam}
+	cfg := trainer.Config{Engine: native.New(), Replicas: 4, Threads: 1, GlobalBatch: 30, Adam: trainer.KerasAdamForTest}
 	_, err := trainer.NewTrainer(cfg, trainer.NewParams())
 	if err == nil || !strings.Contains(err.Error(), "global batch 30 is not divisible by 4 replicas") {
 		t.Errorf("batch 30 on 4 replicas: err = %v", err)
 	}
-	cfg = trainer.Config{Engine: native.New(), Replicas: 4, Threads: 1, GlobalBatch: 32, Canonical: true, MicroShard: 16, Adam: trainer.KerasAdam}
+	cfg = trainer.Config{Engine: native.New(), Replicas: 4, Threads: 1, GlobalBatch: 32, Canonical: true, MicroShard: 16, Adam: trainer.KerasAdamForTest}
 	if _, err := trainer.NewTrainer(cfg, trainer.NewParams()); err == nil || !strings.Contains(err.Error(), "micro-shards") {
 		t.Errorf("2 micro-shards on 4 replicas: err = %v", err)
 	}
@@ -152,7 +152,7 @@ func TestTreeReplicasGiveTheCanonicalBits(t *testing.T) {
 		trainer.InitKeras(init, 1)
 		tr, err := trainer.NewTrainer(trainer.Config{
 			Engine: treeEngine{native.New()}, Device: "cpu", Replicas: r, Threads: 1, GlobalBatch: 32,
-			Canonical: true, MicroShard: 8, Adam: trainer.KerasAdam,
+			Canonical: true, MicroShard: 8, Adam: trainer.KerasAdamForTest,
 		}, init)
 		if err != nil {
 			t.Fatal(err)
@@ -164,5 +164,86 @@ func TestTreeReplicasGiveTheCanonicalBits(t *testing.T) {
 			t.Errorf("%d tree replicas: weights differ from the unit-by-unit canonical step", r)
 		}
 		tr.Close()
+	}
+}
+
+// TestFailedStepChangesNothing: a step that fails (a label out of range)
+// leaves the weights and Adam's step count as they were, on every step path,
+// and the next good step succeeds and gives the bits of a first step.
+func TestFailedStepChangesNothing(t *testing.T) {
+	batch := firstBatch(t)
+	bad := trainer.Batch{X: batch.X, Y: append([]uint8(nil), batch.Y...)}
+	bad.Y[5] = 10
+	for _, c := range []struct {
+		name      string
+		replicas  int
+		canonical bool
+	}{{"fused", 1, false}, {"fast", 2, false}, {"canonical", 2, true}} {
+		t.Run(c.name, func(t *testing.T) {
+			want, _ := oneStep(t, batch, c.replicas, c.canonical)
+			init := trainer.NewParams()
+			trainer.InitKeras(init, 1)
+			tr, err := trainer.NewTrainer(trainer.Config{
+				Engine: native.New(), Device: "cpu", Replicas: c.replicas, Threads: 1, GlobalBatch: batch.Len(),
+				Canonical: c.canonical, MicroShard: 8, Adam: trainer.KerasAdamForTest,
+			}, init)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tr.Close()
+			if _, _, err := tr.Step(bad); err == nil {
+				t.Fatal("label 10 accepted")
+			}
+			if tr.Params().Fingerprint() != init.Fingerprint() {
+				t.Fatal("a failed step changed the weights")
+			}
+			if _, _, err := tr.Step(batch); err != nil {
+				t.Fatalf("the step after a failed one: %v", err)
+			}
+			if tr.Params().Fingerprint() != want.Fingerprint() {
+				t.Error("the step after a failed one differs from a first step")
+			}
+		})
+	}
+}
+
+// TestEvaluateIndependentOfReplicas: Evaluate on one replica and
+// Trainer.Evaluate on one, two or three give the same result, bit for bit,
+// over a test set that is not a whole number of chunks.
+func TestEvaluateIndependentOfReplicas(t *testing.T) {
+	ds, err := trainer.LoadMNIST()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := ds.Test.Slice(0, 2*trainer.EvalChunk+34)
+	p := trainer.NewParams()
+	trainer.InitKeras(p, 1)
+	rep, err := native.New().NewReplica(trainer.ReplicaConfig{Threads: 1, MaxBatch: trainer.EvalChunk, Device: "cpu"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rep.Close()
+	want, err := trainer.Evaluate(rep, p, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.Correct == 0 || want.LossSum <= 0 {
+		t.Fatalf("Evaluate = %+v: nothing evaluated", want)
+	}
+	for _, r := range []int{1, 2, 3} {
+		tr, err := trainer.NewTrainer(trainer.Config{
+			Engine: native.New(), Device: "cpu", Replicas: r, Threads: 1, GlobalBatch: 6 * r, Adam: trainer.KerasAdamForTest,
+		}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := tr.Evaluate(data)
+		tr.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%d replicas: %+v, want %+v", r, got, want)
+		}
 	}
 }

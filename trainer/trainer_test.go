@@ -89,7 +89,7 @@ func TestAdamStepByHand(t *testing.T) {
 	w, g := NewParams(), NewParams()
 	w.T[OutB].Data[0], g.T[OutB].Data[0] = 0.5, 0.2
 	w.T[OutB].Data[1], g.T[OutB].Data[1] = -1.0, -3.0
-	opt := NewAdam(KerasAdam)
+	opt := NewAdam(KerasAdamForTest)
 	opt.Step(w, g)
 	for j, c := range []struct{ w0, g float64 }{{0.5, 0.2}, {-1.0, -3.0}} {
 		lrT := 0.001 * math.Sqrt(1-0.999) / (1 - 0.9)
@@ -203,5 +203,19 @@ func TestShufflerIsSeededPermutation(t *testing.T) {
 	}
 	if len(seen) != 100 {
 		t.Errorf("an epoch covered %d of 100 samples", len(seen))
+	}
+}
+
+// Next describes the next step without counting it, so a step abandoned
+// before any update leaves the bias correction where it was; Commit counts it.
+func TestAdamCountsOnlyCommittedSteps(t *testing.T) {
+	opt := NewAdam(KerasAdamForTest)
+	first := opt.Next()
+	if again := opt.Next(); again != first || opt.Steps() != 0 {
+		t.Fatalf("Next counted a step: %+v then %+v, Steps %d", first, again, opt.Steps())
+	}
+	opt.Commit()
+	if second := opt.Next(); second.LR == first.LR || opt.Steps() != 1 {
+		t.Errorf("after Commit: LR %v (step 1: %v), Steps %d, want step 2's LR and 1", second.LR, first.LR, opt.Steps())
 	}
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The reference Keras MNIST CNN (REFERENCE.md) as a PyTorch training step.
+"""The reference Keras MNIST CNN (docs/reference.md) as a PyTorch training step.
 
 Times steady-state training steps (batch 32, float32, eager mode, CPU) on real
 MNIST and prints them in the Go benchmark format, one line per measurement, so
@@ -13,7 +13,7 @@ gathering the batch from the shuffled epoch order, forward, loss, backward,
 the Adam update and reading the loss back. Data loading, the model's set-up
 and --warmup steps are outside the timing.
 
-The model and its training follow Keras's defaults as REFERENCE.md lists them:
+The model and its training follow Keras's defaults as docs/reference.md lists them:
 Conv2D(32,3x3)+ReLU, MaxPool 2x2, Flatten in (h,w,c) order, Dense(128)+ReLU,
 Dense(10)+softmax; glorot_uniform kernels and zero biases; the loss from the
 softmax output clipped to [1e-7, 1-1e-7]; Adam(1e-3, 0.9, 0.999, eps=1e-7) in

@@ -45,7 +45,7 @@
 // Shapes. Gorgonia graphs have fixed shapes: a replica builds one graph per
 // distinct shard size on first use and caches it (one training graph for the
 // constant training shard, forward-only graphs for evaluation). Evaluate splits
-// big batches into chunks of EvalChunk samples. The tape machine must be
+// big batches into chunks of graphChunk samples. The tape machine must be
 // Reset before every run, and Reset drops every intermediate buffer, so each
 // run allocates its intermediates afresh (about 34 MB and 3,200 allocations
 // per training step of 32); that is Gorgonia's cost and is left in.
@@ -72,19 +72,19 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// EvalChunk is the number of samples Evaluate pushes through one forward
-// graph; larger batches are split (the last chunk may be smaller). It is a
-// constant, not MaxBatch, so that the evaluation loss (float32 sums inside a
-// chunk) does not depend on how the run is split across replicas. 100 divides
-// both MNIST sets; on the 2-core development machine it is as fast as 32 or
-// 500 and holds about 110 MB of Gorgonia's intermediates (500 holds 420 MB).
-const EvalChunk = 100
+// graphChunk is the number of samples Evaluate pushes through one forward
+// graph; larger batches (up to trainer.EvalChunk) are split, the last chunk
+// may be smaller. It is a constant, not MaxBatch, so that the evaluation loss
+// (float32 sums inside a chunk) does not depend on the replica's size. 100
+// divides both MNIST sets; on the 2-core development machine it is as fast as
+// 32 or 500 and holds about 110 MB of Gorgonia's intermediates (500 holds
+// 420 MB).
+const graphChunk = 100
 
-// Clip bounds of Keras's cross-entropy (epsilon 1e-7), in float32 as Keras
-// computes them.
+// Clip bounds of Keras's cross-entropy, in float32 as Keras computes them.
 const (
-	clipLo = float32(1e-7)
-	clipHi = float32(1 - 1e-7)
+	clipLo = float32(trainer.LossClipEpsilon)
+	clipHi = float32(1 - trainer.LossClipEpsilon)
 )
 
 type engine struct{}
@@ -353,7 +353,7 @@ func (r *replica) Gradients(p *trainer.Params, b trainer.Batch, grads *trainer.P
 	return res, nil
 }
 
-// Evaluate runs the forward pass on b in chunks of at most EvalChunk samples.
+// Evaluate runs the forward pass on b in chunks of at most graphChunk samples.
 func (r *replica) Evaluate(p *trainer.Params, b trainer.Batch) (trainer.Result, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -361,8 +361,8 @@ func (r *replica) Evaluate(p *trainer.Params, b trainer.Batch) (trainer.Result, 
 		return trainer.Result{}, err
 	}
 	var total trainer.Result
-	for i := 0; i < b.Len(); i += EvalChunk {
-		chunk := b.Slice(i, min(i+EvalChunk, b.Len()))
+	for i := 0; i < b.Len(); i += graphChunk {
+		chunk := b.Slice(i, min(i+graphChunk, b.Len()))
 		gr, err := r.get(chunk.Len(), false)
 		if err != nil {
 			return trainer.Result{}, err

@@ -51,20 +51,23 @@ func specialPool(r *rand.Rand, n int) []float32 {
 	return s
 }
 
-// compareAVX2 runs f's product on both SIMD paths from the same C and
-// fails unless all of C, padding included, is bitwise the same.
-func compareAVX2(t *testing.T, f form, m, n, k int, a []float32, lda int, b []float32, ldb int, c0 []float32, ldc int, acc bool, c1, c2 []float32) {
+// compareAVX2 runs f's product on both SIMD paths, from o.c as the starting
+// C, into c1 and c2 (o.c's length), and fails unless all of C, padding
+// included, is bitwise the same.
+func compareAVX2(t *testing.T, f form, o operands, acc bool, c1, c2 []float32) {
 	t.Helper()
-	copy(c1, c0)
-	copy(c2, c0)
+	on1, on2 := o, o
+	on1.c, on2.c = c1, c2
+	copy(c1, o.c)
+	copy(c2, o.c)
 	setPath("avx2-fma")
-	f.run(m, n, k, a, lda, b, ldb, c1, ldc, acc)
+	on1.run(f, acc)
 	setPath("avx512")
-	f.run(m, n, k, a, lda, b, ldb, c2, ldc, acc)
+	on2.run(f, acc)
 	for i := range c1 {
 		if math.Float32bits(c1[i]) != math.Float32bits(c2[i]) {
 			t.Fatalf("%s m=%d n=%d k=%d lda=%d ldb=%d ldc=%d acc=%v: C[%d,%d] = %g (%#x) avx2, %g (%#x) avx512",
-				f.name, m, n, k, lda, ldb, ldc, acc, i/ldc, i%ldc, c1[i], math.Float32bits(c1[i]), c2[i], math.Float32bits(c2[i]))
+				f.name, o.m, o.n, o.k, o.lda, o.ldb, o.ldc, acc, i/o.ldc, i%o.ldc, c1[i], math.Float32bits(c1[i]), c2[i], math.Float32bits(c2[i]))
 		}
 	}
 }
@@ -95,9 +98,10 @@ func TestSgemmAVX512MatchesAVX2(t *testing.T) {
 					lda, ldb, ldc := ac+pad, bc+pad, n+pad
 					// Vary the operands: start at an offset into the pools.
 					oa, ob := (m*n+k)%64, (m+n*k)%64
-					a, b := poolA[oa:oa+max(ar*lda, 1)], poolB[ob:ob+max(br*ldb, 1)]
+					o := operands{m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc,
+						a: poolA[oa : oa+max(ar*lda, 1)], b: poolB[ob : ob+max(br*ldb, 1)], c: poolC[:m*ldc]}
 					for _, acc := range []bool{false, true} {
-						compareAVX2(t, f, m, n, k, a, lda, b, ldb, poolC[:m*ldc], ldc, acc, c1[:m*ldc], c2[:m*ldc])
+						compareAVX2(t, f, o, acc, c1[:m*ldc], c2[:m*ldc])
 					}
 				}
 			}
@@ -120,7 +124,7 @@ func TestSgemmAVX512MatchesAVX2Special(t *testing.T) {
 					o.a, o.b, o.c = specialPool(r, len(o.a)), specialPool(r, len(o.b)), specialPool(r, len(o.c))
 					c1, c2 := make([]float32, len(o.c)), make([]float32, len(o.c))
 					for _, acc := range []bool{false, true} {
-						compareAVX2(t, f, m, n, k, o.a, o.lda, o.b, o.ldb, o.c, o.ldc, acc, c1, c2)
+						compareAVX2(t, f, o, acc, c1, c2)
 					}
 				}
 			}
@@ -146,7 +150,7 @@ func TestSgemmAVX512MatchesAVX2Large(t *testing.T) {
 				o := newOperands(r, f, s.m, s.n, s.k, pad)
 				c1, c2 := make([]float32, len(o.c)), make([]float32, len(o.c))
 				for _, acc := range []bool{false, true} {
-					compareAVX2(t, f, s.m, s.n, s.k, o.a, o.lda, o.b, o.ldb, o.c, o.ldc, acc, c1, c2)
+					compareAVX2(t, f, o, acc, c1, c2)
 				}
 			}
 		}

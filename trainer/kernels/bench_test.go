@@ -31,7 +31,7 @@ func BenchmarkSgemm(b *testing.B) {
 				o := newOperands(rand.New(rand.NewPCG(1, 1)), f, s.m, s.n, s.k, 0)
 				b.ReportAllocs()
 				for b.Loop() {
-					f.run(s.m, s.n, s.k, o.a, o.lda, o.b, o.ldb, o.c, o.ldc, false)
+					o.run(f, false)
 				}
 				flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
 				b.ReportMetric(flops*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "GFLOP/s")
@@ -59,7 +59,7 @@ func BenchmarkAdam(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/dead=%v", Path(), dead), func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
-					Adam(w, m, v, g, 1, 1e-3, 0.1, 0.001, 1e-7)
+					Adam(w, m, v, g, kerasStep(1e-3, 1))
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/params, "ns/param")
 			})

@@ -93,7 +93,7 @@ func setPath(name string) bool {
 // SgemmNN computes C = A·B (or C += A·B when accumulate), A m×k, B k×n, C m×n:
 // C[i*ldc+j] (+)= sum_p A[i*lda+p] * B[p*ldb+j].
 func SgemmNN(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool) {
-	checkGemm("SgemmNN", m, n, k, a, lda, k, m, b, ldb, n, k, c, ldc)
+	checkGemm("SgemmNN", m, n, k, matrix{a, lda, m, k}, matrix{b, ldb, k, n}, matrix{c, ldc, m, n})
 	if m == 0 || n == 0 {
 		return
 	}
@@ -106,7 +106,7 @@ func SgemmNN(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float3
 
 // SgemmTN computes C (+)= Aᵀ·B with A stored k×m: C[i,j] (+)= sum_p A[p*lda+i] * B[p*ldb+j].
 func SgemmTN(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool) {
-	checkGemm("SgemmTN", m, n, k, a, lda, m, k, b, ldb, n, k, c, ldc)
+	checkGemm("SgemmTN", m, n, k, matrix{a, lda, k, m}, matrix{b, ldb, k, n}, matrix{c, ldc, m, n})
 	if m == 0 || n == 0 {
 		return
 	}
@@ -119,7 +119,7 @@ func SgemmTN(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float3
 
 // SgemmNT computes C (+)= A·Bᵀ with B stored n×k: C[i,j] (+)= sum_p A[i*lda+p] * B[j*ldb+p].
 func SgemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, accumulate bool) {
-	checkGemm("SgemmNT", m, n, k, a, lda, k, m, b, ldb, k, n, c, ldc)
+	checkGemm("SgemmNT", m, n, k, matrix{a, lda, m, k}, matrix{b, ldb, n, k}, matrix{c, ldc, m, n})
 	if m == 0 || n == 0 {
 		return
 	}
@@ -130,38 +130,59 @@ func SgemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float3
 	sgemmGenericNT(m, n, k, a, lda, b, ldb, c, ldc, accumulate)
 }
 
+// matrix is an operand as stored: rows×cols values, row-major, with leading
+// dimension ld.
+type matrix struct {
+	data       []float32
+	ld         int
+	rows, cols int
+}
+
 // checkGemm panics unless every operand holds its rows: the assembly reads
-// through raw pointers, so bounds are checked here, once per call. An operand
-// of rows×cols stored with leading dimension ld needs (rows-1)*ld+cols values.
-func checkGemm(op string, m, n, k int, a []float32, lda, aCols, aRows int, b []float32, ldb, bCols, bRows int, c []float32, ldc int) {
+// through raw pointers, so bounds are checked here, once per call.
+func checkGemm(op string, m, n, k int, a, b, c matrix) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("kernels.%s: negative size m=%d n=%d k=%d", op, m, n, k))
 	}
-	need := func(name string, s []float32, ld, rows, cols int) {
-		if rows == 0 || cols == 0 {
-			return
-		}
-		if ld < cols {
-			panic(fmt.Sprintf("kernels.%s: ld%s=%d < %d", op, name, ld, cols))
-		}
-		if len(s) < (rows-1)*ld+cols {
-			panic(fmt.Sprintf("kernels.%s: len(%s)=%d < %d", op, name, len(s), (rows-1)*ld+cols))
-		}
-	}
-	need("a", a, lda, aRows, aCols)
-	need("b", b, ldb, bRows, bCols)
-	need("c", c, ldc, m, n)
+	a.check(op, "a")
+	b.check(op, "b")
+	c.check(op, "c")
 }
 
-// Adam applies TF's ResourceApplyAdam element-wise to the gradient g*gscale
-// (gscale turns a summed gradient into a mean without a separate pass; the
-// product is rounded once, exactly as a separate pass would), in exactly this
-// order and without fused multiply-adds, so that both paths agree bit for bit:
+// check panics unless x holds (rows-1)*ld+cols values with ld >= cols.
+func (x matrix) check(op, name string) {
+	if x.rows == 0 || x.cols == 0 {
+		return
+	}
+	if x.ld < x.cols {
+		panic(fmt.Sprintf("kernels.%s: ld%s=%d < %d", op, name, x.ld, x.cols))
+	}
+	if need := (x.rows-1)*x.ld + x.cols; len(x.data) < need {
+		panic(fmt.Sprintf("kernels.%s: len(%s)=%d < %d", op, name, len(x.data), need))
+	}
+}
+
+// AdamStep is one step's scalars for Adam and AdamSum, in float32 as TF
+// computes them.
+type AdamStep struct {
+	LR            float32 // lr_t: the learning rate with the bias correction folded in
+	OneMinusBeta1 float32
+	OneMinusBeta2 float32
+	Epsilon       float32
+	// GradScale multiplies the gradient first: 1/batch turns a summed
+	// gradient into the mean without a pass of its own (the product is
+	// rounded once, exactly as a separate pass would).
+	GradScale float32
+}
+
+// Adam applies TF's ResourceApplyAdam element-wise to the gradient
+// g*s.GradScale, in exactly this order and without fused multiply-adds, so
+// that both paths agree bit for bit:
 //
-//	g = g * gscale
-//	m += (g - m) * oneMinusBeta1;  m = flush(m)
-//	v += (g*g - v) * oneMinusBeta2; v = flush(v)
-//	w -= lrT * m / (sqrt(v) + eps)
+//	g = g * GradScale
+//	m += (g - m) * OneMinusBeta1;  m = flush(m)
+//	v += (g*g - v) * OneMinusBeta2; v = flush(v)
+//	w -= LR * m / (sqrt(v) + Epsilon)
 //
 // flush sets a subnormal moment to +0. TensorFlow runs every CPU kernel with
 // denormals flushed to zero (FTZ/DAZ), so Keras's moments never linger there;
@@ -172,16 +193,16 @@ func checkGemm(op string, m, n, k int, a []float32, lda, aCols, aRows int, b []f
 // paths alike, keeps Adam at full speed and closer to TF's arithmetic.
 //
 // All four slices must have the same length.
-func Adam(w, m, v, g []float32, gscale, lrT, oneMinusBeta1, oneMinusBeta2, eps float32) {
+func Adam(w, m, v, g []float32, s AdamStep) {
 	n := len(w)
 	if len(m) != n || len(v) != n || len(g) != n {
 		panic(fmt.Sprintf("kernels.Adam: lengths %d %d %d %d differ", len(w), len(m), len(v), len(g)))
 	}
 	done := 0
 	if useAsm {
-		done = adamAsm(w, m, v, g, gscale, lrT, oneMinusBeta1, oneMinusBeta2, eps)
+		done = adamAsm(w, m, v, g, s)
 	}
-	adamGeneric(w[done:], m[done:], v[done:], g[done:], gscale, lrT, oneMinusBeta1, oneMinusBeta2, eps)
+	adamGeneric(w[done:], m[done:], v[done:], g[done:], s)
 }
 
 // flushSubnormal returns +0 for a subnormal (or zero) x, x otherwise (NaN
@@ -196,24 +217,27 @@ func flushSubnormal(x float32) float32 {
 
 // AdamSum is Adam on the gradient g + g2 (one rounding, as kernels.Add would
 // give), so the all-reduce's last addition costs no pass of its own.
-func AdamSum(w, m, v, g, g2 []float32, gscale, lrT, oneMinusBeta1, oneMinusBeta2, eps float32) {
+func AdamSum(w, m, v, g, g2 []float32, s AdamStep) {
 	n := len(w)
 	if len(m) != n || len(v) != n || len(g) != n || len(g2) != n {
 		panic(fmt.Sprintf("kernels.AdamSum: lengths %d %d %d %d %d differ", len(w), len(m), len(v), len(g), len(g2)))
 	}
 	done := 0
 	if useAsm {
-		done = adam2Asm(w, m, v, g, g2, gscale, lrT, oneMinusBeta1, oneMinusBeta2, eps)
+		done = adam2Asm(w, m, v, g, g2, s)
 	}
 	for j := done; j < n; j++ {
 		sum := g[j] + g2[j]
-		adamGeneric(w[j:j+1], m[j:j+1], v[j:j+1], []float32{sum}, gscale, lrT, oneMinusBeta1, oneMinusBeta2, eps)
+		adamGeneric(w[j:j+1], m[j:j+1], v[j:j+1], []float32{sum}, s)
 	}
 }
 
 // adamGeneric is Adam in Go. The explicit float32 conversions round every
 // operation and forbid fusion on architectures where Go would fuse.
-func adamGeneric(w, m, v, g []float32, gscale, lrT, omb1, omb2, eps float32) {
+func adamGeneric(w, m, v, g []float32, s AdamStep) {
+	// Locals, not s's fields, in the loop: the compiler keeps a struct of
+	// more than four fields in memory, not in registers.
+	gscale, lrT, omb1, omb2, eps := s.GradScale, s.LR, s.OneMinusBeta1, s.OneMinusBeta2, s.Epsilon
 	m, v, g = m[:len(w)], v[:len(w)], g[:len(w)]
 	for j := range w {
 		gj := float32(g[j] * gscale)

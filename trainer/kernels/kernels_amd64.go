@@ -150,18 +150,19 @@ func sgemmAsmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []flo
 //go:noescape
 func adamAVX(w, m, v, grad *float32, n int, lrT, omb1, omb2, eps, gscale float32)
 
-// adamAsm updates the largest multiple of 8 elements and returns how many.
-func adamAsm(w, m, v, g []float32, gscale, lrT, omb1, omb2, eps float32) int {
+// adamAsm updates the largest multiple of 8 elements (16 with AVX-512) and
+// returns how many.
+func adamAsm(w, m, v, g []float32, s AdamStep) int {
 	if useAVX512 {
 		n := len(w) &^ 15
 		if n > 0 {
-			adam512(&w[0], &m[0], &v[0], &g[0], n, lrT, omb1, omb2, eps, gscale)
+			adam512(&w[0], &m[0], &v[0], &g[0], n, s.LR, s.OneMinusBeta1, s.OneMinusBeta2, s.Epsilon, s.GradScale)
 		}
 		return n
 	}
 	n := len(w) &^ 7
 	if n > 0 {
-		adamAVX(&w[0], &m[0], &v[0], &g[0], n, lrT, omb1, omb2, eps, gscale)
+		adamAVX(&w[0], &m[0], &v[0], &g[0], n, s.LR, s.OneMinusBeta1, s.OneMinusBeta2, s.Epsilon, s.GradScale)
 	}
 	return n
 }
@@ -176,17 +177,17 @@ func adam2x512(w, m, v, grad, grad2 *float32, n int, lrT, omb1, omb2, eps, gscal
 func adam2AVX(w, m, v, grad, grad2 *float32, n int, lrT, omb1, omb2, eps, gscale float32)
 
 // adam2Asm is adamAsm on g + g2.
-func adam2Asm(w, m, v, g, g2 []float32, gscale, lrT, omb1, omb2, eps float32) int {
+func adam2Asm(w, m, v, g, g2 []float32, s AdamStep) int {
 	if useAVX512 {
 		n := len(w) &^ 15
 		if n > 0 {
-			adam2x512(&w[0], &m[0], &v[0], &g[0], &g2[0], n, lrT, omb1, omb2, eps, gscale)
+			adam2x512(&w[0], &m[0], &v[0], &g[0], &g2[0], n, s.LR, s.OneMinusBeta1, s.OneMinusBeta2, s.Epsilon, s.GradScale)
 		}
 		return n
 	}
 	n := len(w) &^ 7
 	if n > 0 {
-		adam2AVX(&w[0], &m[0], &v[0], &g[0], &g2[0], n, lrT, omb1, omb2, eps, gscale)
+		adam2AVX(&w[0], &m[0], &v[0], &g[0], &g2[0], n, s.LR, s.OneMinusBeta1, s.OneMinusBeta2, s.Epsilon, s.GradScale)
 	}
 	return n
 }

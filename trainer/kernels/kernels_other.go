@@ -17,11 +17,11 @@ func sgemmAsmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []flo
 	panic("kernels: no assembly path")
 }
 
-func adamAsm(w, m, v, g []float32, gscale, lrT, omb1, omb2, eps float32) int { return 0 }
+func adamAsm(w, m, v, g []float32, s AdamStep) int { return 0 }
 
 func addAsm(dst, src []float32) int { return 0 }
 
-func adam2Asm(w, m, v, g, g2 []float32, gscale, lrT, omb1, omb2, eps float32) int { return 0 }
+func adam2Asm(w, m, v, g, g2 []float32, s AdamStep) int { return 0 }
 
 func maxPool4AVX(x, pooled *float32, arg *int32, n int) { panic("kernels: no assembly path") }
 

@@ -53,27 +53,35 @@ func randSlice(r *rand.Rand, n int) []float32 {
 	return s
 }
 
-// operands returns A, B and C for the shape, with leading dimensions padded
-// by pad so the kernels must respect them.
+// operands is one product's shape and its A, B and C as stored.
 type operands struct {
+	m, n, k       int
 	a, b, c       []float32
 	lda, ldb, ldc int
 }
 
+// newOperands returns random A, B and C for the shape, with leading
+// dimensions padded by pad so the kernels must respect them.
 func newOperands(r *rand.Rand, f form, m, n, k, pad int) operands {
 	ar, ac := f.aDims(m, k)
 	br, bc := f.bDims(k, n)
-	o := operands{lda: ac + pad, ldb: bc + pad, ldc: n + pad}
+	o := operands{m: m, n: n, k: k, lda: ac + pad, ldb: bc + pad, ldc: n + pad}
 	o.a = randSlice(r, max(ar*o.lda, 1))
 	o.b = randSlice(r, max(br*o.ldb, 1))
 	o.c = randSlice(r, max(m*o.ldc, 1))
 	return o
 }
 
+// run computes the product in form f into o.c.
+func (o operands) run(f form, acc bool) {
+	f.run(o.m, o.n, o.k, o.a, o.lda, o.b, o.ldb, o.c, o.ldc, acc)
+}
+
 // checkAgainstReference compares C with a float64 triple loop. The tolerance
 // is the classic bound for a k-term float32 sum: (k+2)·eps·Σ|terms|.
-func checkAgainstReference(t *testing.T, f form, m, n, k int, o operands, c0 []float32, acc bool) {
+func checkAgainstReference(t *testing.T, f form, o operands, c0 []float32, acc bool) {
 	t.Helper()
+	m, n, k := o.m, o.n, o.k
 	for i := range m {
 		for j := range n {
 			var ref, mag float64
@@ -110,8 +118,8 @@ func TestSgemmReference(t *testing.T) {
 						acc := (m+n+k)%2 == 0
 						o := newOperands(r, f, m, n, k, (m*n)%3)
 						c0 := append([]float32(nil), o.c...)
-						f.run(m, n, k, o.a, o.lda, o.b, o.ldb, o.c, o.ldc, acc)
-						checkAgainstReference(t, f, m, n, k, o, c0, acc)
+						o.run(f, acc)
+						checkAgainstReference(t, f, o, c0, acc)
 					}
 				}
 			}
@@ -132,8 +140,8 @@ func TestSgemmLargeShapes(t *testing.T) {
 			for _, f := range forms {
 				o := newOperands(r, f, s.m, s.n, s.k, 3)
 				c0 := append([]float32(nil), o.c...)
-				f.run(s.m, s.n, s.k, o.a, o.lda, o.b, o.ldb, o.c, o.ldc, true)
-				checkAgainstReference(t, f, s.m, s.n, s.k, o, c0, true)
+				o.run(f, true)
+				checkAgainstReference(t, f, o, c0, true)
 			}
 		}
 	})
@@ -151,11 +159,11 @@ func TestSgemmSplitInvariance(t *testing.T) {
 				for _, acc := range []bool{false, true} {
 					o := newOperands(r, f, s.m, s.n, s.k, 1)
 					c0 := append([]float32(nil), o.c...)
-					f.run(s.m, s.n, s.k, o.a, o.lda, o.b, o.ldb, o.c, o.ldc, acc)
+					o.run(f, acc)
 					whole := o.c
 					for trial := range 3 {
 						o.c = append([]float32(nil), c0...)
-						runPieces(r, f, s.m, s.n, s.k, o, acc, trial)
+						runPieces(r, f, o, acc, trial)
 						for i, v := range whole {
 							if math.Float32bits(v) != math.Float32bits(o.c[i]) {
 								t.Fatalf("%s %v acc=%v trial %d: element %d = %g whole, %g in pieces", f.name, s, acc, trial, i, v, o.c[i])
@@ -170,7 +178,8 @@ func TestSgemmSplitInvariance(t *testing.T) {
 
 // runPieces computes the product over random row cuts and column cuts at
 // ColBlock multiples, one call per piece.
-func runPieces(r *rand.Rand, f form, m, n, k int, o operands, acc bool, seed int) {
+func runPieces(r *rand.Rand, f form, o operands, acc bool, seed int) {
+	m, n := o.m, o.n
 	rowCuts := []int{0}
 	for i := rowCuts[0]; i < m; {
 		i = min(m, i+1+r.IntN(7+seed*5))
@@ -186,7 +195,7 @@ func runPieces(r *rand.Rand, f form, m, n, k int, o operands, acc bool, seed int
 			i0, i1, j0, j1 := rowCuts[ri-1], rowCuts[ri], colCuts[ci-1], colCuts[ci]
 			a := o.a[f.aAt(i0, 0, o.lda):]
 			b := o.b[f.bAt(0, j0, o.ldb):]
-			f.run(i1-i0, j1-j0, k, a, o.lda, b, o.ldb, o.c[i0*o.ldc+j0:], o.ldc, acc)
+			f.run(i1-i0, j1-j0, o.k, a, o.lda, b, o.ldb, o.c[i0*o.ldc+j0:], o.ldc, acc)
 		}
 	}
 }
@@ -198,6 +207,11 @@ func TestSgemmChecksBounds(t *testing.T) {
 		}
 	}()
 	SgemmNN(2, 2, 2, make([]float32, 3), 2, make([]float32, 4), 2, make([]float32, 4), 2, false)
+}
+
+// kerasStep is an Adam step with Keras's betas and epsilon.
+func kerasStep(lrT, gscale float32) AdamStep {
+	return AdamStep{LR: lrT, OneMinusBeta1: 0.1, OneMinusBeta2: 0.001, Epsilon: 1e-7, GradScale: gscale}
 }
 
 // TestAdamPathsBitwise: the assembly and Go updates agree bit for bit.
@@ -216,9 +230,9 @@ func TestAdamPathsBitwise(t *testing.T) {
 		for step := range 3 {
 			lrT := float32(1e-3 * math.Sqrt(1-math.Pow(0.999, float64(step+1))) / (1 - math.Pow(0.9, float64(step+1))))
 			SetGeneric(false)
-			Adam(w, m, v, g, 1.0/3, lrT, 0.1, 0.001, 1e-7)
+			Adam(w, m, v, g, kerasStep(lrT, 1.0/3))
 			SetGeneric(true)
-			Adam(w2, m2, v2, g, 1.0/3, lrT, 0.1, 0.001, 1e-7)
+			Adam(w2, m2, v2, g, kerasStep(lrT, 1.0/3))
 			SetGeneric(false)
 		}
 		for i := range w {
@@ -234,7 +248,7 @@ func TestAdamPathsBitwise(t *testing.T) {
 func TestAdamFormula(t *testing.T) {
 	paths(t, func(t *testing.T) {
 		w, m, v, g := []float32{0.5}, []float32{0.1}, []float32{0.01}, []float32{0.2}
-		Adam(w, m, v, g, 1, 1e-3, 0.1, 0.001, 1e-7)
+		Adam(w, m, v, g, kerasStep(1e-3, 1))
 		wm := 0.1 + (0.2-0.1)*0.1
 		wv := 0.01 + (0.04-0.01)*0.001
 		ww := 0.5 - 1e-3*wm/(math.Sqrt(wv)+1e-7)
@@ -283,9 +297,9 @@ func TestAdamSumIsAddThenAdam(t *testing.T) {
 			wa, ma, va := append([]float32(nil), w...), append([]float32(nil), m...), append([]float32(nil), v...)
 			sum := append([]float32(nil), g...)
 			Add(sum, g2)
-			Adam(wa, ma, va, sum, 1.0/3, 1e-3, 0.1, 0.001, 1e-7)
+			Adam(wa, ma, va, sum, kerasStep(1e-3, 1.0/3))
 			wb, mb, vb := append([]float32(nil), w...), append([]float32(nil), m...), append([]float32(nil), v...)
-			AdamSum(wb, mb, vb, g, g2, 1.0/3, 1e-3, 0.1, 0.001, 1e-7)
+			AdamSum(wb, mb, vb, g, g2, kerasStep(1e-3, 1.0/3))
 			for i := range wa {
 				if math.Float32bits(wa[i]) != math.Float32bits(wb[i]) || math.Float32bits(ma[i]) != math.Float32bits(mb[i]) || math.Float32bits(va[i]) != math.Float32bits(vb[i]) {
 					t.Fatalf("n=%d element %d differs", n, i)
@@ -318,7 +332,7 @@ func TestAdamFlushesSubnormalMoments(t *testing.T) {
 	want := [3][]float32{append([]float32(nil), w...), append([]float32(nil), m...), append([]float32(nil), v...)}
 	paths(t, func(t *testing.T) {
 		w, m, v := append([]float32(nil), want[0]...), append([]float32(nil), want[1]...), append([]float32(nil), want[2]...)
-		Adam(w, m, v, g, 1, 1e-3, 0.1, 0.001, 1e-7)
+		Adam(w, m, v, g, kerasStep(1e-3, 1))
 		for i := range m {
 			if i%3 != 2 && (math.Float32bits(m[i]) != 0) {
 				t.Errorf("element %d: m = %g (bits %#x), want +0", i, m[i], math.Float32bits(m[i]))
@@ -331,9 +345,9 @@ func TestAdamFlushesSubnormalMoments(t *testing.T) {
 	// Both paths store the same bits.
 	w2, m2, v2 := append([]float32(nil), w...), append([]float32(nil), m...), append([]float32(nil), v...)
 	SetGeneric(true)
-	Adam(w2, m2, v2, g, 1, 1e-3, 0.1, 0.001, 1e-7)
+	Adam(w2, m2, v2, g, kerasStep(1e-3, 1))
 	SetGeneric(false)
-	Adam(w, m, v, g, 1, 1e-3, 0.1, 0.001, 1e-7)
+	Adam(w, m, v, g, kerasStep(1e-3, 1))
 	for i := range w {
 		if math.Float32bits(w[i]) != math.Float32bits(w2[i]) || math.Float32bits(m[i]) != math.Float32bits(m2[i]) || math.Float32bits(v[i]) != math.Float32bits(v2[i]) {
 			t.Fatalf("element %d: asm and generic differ", i)
@@ -359,8 +373,8 @@ func TestAdamEveryPathSameBits(t *testing.T) {
 				continue
 			}
 			wa, ma, va := append([]float32(nil), w...), append([]float32(nil), m...), append([]float32(nil), v...)
-			Adam(wa, ma, va, g, 1.0/3, 1e-3, 0.1, 0.001, 1e-7)
-			AdamSum(wa, ma, va, g, g2, 1.0/32, 2e-3, 0.1, 0.001, 1e-7)
+			Adam(wa, ma, va, g, kerasStep(1e-3, 1.0/3))
+			AdamSum(wa, ma, va, g, g2, kerasStep(2e-3, 1.0/32))
 			if pi == 0 || want[0] == nil {
 				want = [6][]float32{wa, ma, va}
 				continue

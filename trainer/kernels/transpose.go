@@ -4,7 +4,7 @@ import "unsafe"
 
 // Transpose writes the transpose of the m×n matrix A into B: B[j*ldb+i] = A[i*lda+j].
 func Transpose(m, n int, a []float32, lda int, b []float32, ldb int) {
-	checkGemm("Transpose", n, m, 0, a, lda, n, m, nil, 0, 0, 0, b, ldb)
+	checkGemm("Transpose", n, m, 0, matrix{a, lda, m, n}, matrix{}, matrix{b, ldb, n, m})
 	m8, n8 := 0, 0
 	if useAsm {
 		m8, n8 = m&^7, n&^7

@@ -29,7 +29,7 @@ func BenchmarkStep(b *testing.B) {
 			rep := newTestReplica(b, threads, benchBatch)
 			p, g := trainer.NewParams(), trainer.NewParams()
 			trainer.InitKeras(p, 1)
-			opt := trainer.NewAdam(trainer.KerasAdam)
+			opt := trainer.NewAdam(kerasAdam)
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := rep.Gradients(p, batch, g); err != nil {

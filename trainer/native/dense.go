@@ -26,9 +26,31 @@ func denseForward(n, j0, j1 int, x, w, bias, h []float32) {
 	}
 }
 
+// denseBackwardArgs is one worker's share of the dense layer's backward
+// pass: n samples in 1<<levels micro-shards of micro samples, and the rows
+// [f0, f1) of the kernel (f indexes the flat = 5408 inputs, u the hidden =
+// 128 units, b the samples).
+type denseBackwardArgs struct {
+	n, micro, levels int
+	f0, f1           int
+
+	x   []float32 // [n][flat] the layer's input
+	w   []float32 // [flat][hidden] the kernel
+	dh  []float32 // [n][hidden] the gradient at the layer's output (after ReLU)
+	dhT []float32 // [hidden][n] the same, transposed
+
+	dw []float32 // [flat][hidden] out: the kernel gradient (rows [f0, f1))
+	dx []float32 // [n][flat] out: the input gradient (columns [f0, f1))
+
+	tile  []float32 // scratch [dxChunk][n]: a chunk of dxᵀ
+	tiles []float32 // scratch [levels][dwChunk][hidden]: the tree's right operands
+
+	// update, when not nil (GradientsFused), receives the rows once done.
+	update func(tensor, lo, hi int)
+}
+
 // denseBackward computes rows [f0, f1) of the kernel gradient and columns
-// [f0, f1) of the input gradient, for n samples in 1<<levels micro-shards of
-// micro samples:
+// [f0, f1) of the input gradient:
 //
 //	dw[f][u] = tree sum over micro-shards s of dw_s[f][u],  dw_s[f][u] = sum_{b in s} x[b][f] * dh[b][u]
 //	dx[b][f] = sum_u w[f][u] * dhT[u][b]
@@ -42,39 +64,41 @@ func denseForward(n, j0, j1 int, x, w, bias, h []float32) {
 // With update (GradientsFused), rows [f0, f1) of the dense kernel are handed
 // to update at the end, on this worker: their gradient is final and they have
 // served dx, and nothing reads them again.
-func denseBackward(n, micro, levels, f0, f1 int, x, w, dh, dhT, dw, dx, tile, tiles []float32, update func(tensor, lo, hi int)) {
-	if levels == 0 { // one shard: one product
-		kernels.SgemmTN(f1-f0, hidden, n, x[f0:], flat, dh, hidden, dw[f0*hidden:], hidden, false)
+func denseBackward(a *denseBackwardArgs) {
+	n, f0, f1 := a.n, a.f0, a.f1
+	if a.levels == 0 { // one shard: one product
+		kernels.SgemmTN(f1-f0, hidden, n, a.x[f0:], flat, a.dh, hidden, a.dw[f0*hidden:], hidden, false)
 	}
 	for f := f0; f < f1; f += dxChunk {
 		rows := min(dxChunk, f1-f)
-		if levels > 0 {
+		if a.levels > 0 {
 			for g := f; g < f+rows; g += dwChunk {
 				gr := min(dwChunk, f+rows-g)
-				denseWeightTree(levels, 0, micro, g, gr, x, dh, dw[g*hidden:(g+gr)*hidden], tiles)
+				a.weightTree(a.levels, 0, g, a.dw[g*hidden:(g+gr)*hidden])
 			}
 		}
-		kernels.SgemmNN(rows, n, hidden, w[f*hidden:], hidden, dhT, n, tile, n, false)
-		kernels.Transpose(rows, n, tile, n, dx[f:], flat)
+		kernels.SgemmNN(rows, n, hidden, a.w[f*hidden:], hidden, a.dhT, n, a.tile, n, false)
+		kernels.Transpose(rows, n, a.tile, n, a.dx[f:], flat)
 	}
-	if update != nil {
-		update(trainer.DenseW, f0*hidden, f1*hidden)
+	if a.update != nil {
+		a.update(trainer.DenseW, f0*hidden, f1*hidden)
 	}
 }
 
-// denseWeightTree writes into dst rows [f, f+rows) of the dense kernel
-// gradient summed over the 1<<levels micro-shards from s0 on: the left
+// weightTree writes into dst the kernel gradient's rows from f on (as many
+// as dst holds) summed over the 1<<levels micro-shards from s0 on: the left
 // subtree's sum in dst, the right's in tiles' level-1 tile, then one float32
-// addition each. A leaf is one micro-shard's product, K = micro in sample order.
-func denseWeightTree(levels, s0, micro, f, rows int, x, dh, dst, tiles []float32) {
+// addition each. A leaf is one micro-shard's product, K = micro in sample
+// order.
+func (a *denseBackwardArgs) weightTree(levels, s0, f int, dst []float32) {
 	if levels == 0 {
-		b := s0 * micro
-		kernels.SgemmTN(rows, hidden, micro, x[b*flat+f:], flat, dh[b*hidden:], hidden, dst, hidden, false)
+		b := s0 * a.micro
+		kernels.SgemmTN(len(dst)/hidden, hidden, a.micro, a.x[b*flat+f:], flat, a.dh[b*hidden:], hidden, dst, hidden, false)
 		return
 	}
-	denseWeightTree(levels-1, s0, micro, f, rows, x, dh, dst, tiles)
-	right := tiles[(levels-1)*dwChunk*hidden:][:len(dst)]
-	denseWeightTree(levels-1, s0+1<<(levels-1), micro, f, rows, x, dh, right, tiles)
+	a.weightTree(levels-1, s0, f, dst)
+	right := a.tiles[(levels-1)*dwChunk*hidden:][:len(dst)]
+	a.weightTree(levels-1, s0+1<<(levels-1), f, right)
 	kernels.Add(dst, right)
 }
 

@@ -1,5 +1,5 @@
 // Package native is the fast CPU engine: explicit forward and backward
-// kernels for exactly the reference CNN (REFERENCE.md), in float32, on top of
+// kernels for exactly the reference CNN (docs/reference.md), in float32, on top of
 // package kernels' SGEMMs.
 //
 // It is opinionated about determinism: a replica's results are bitwise the
@@ -18,10 +18,10 @@ package native
 import (
 	"errors"
 	"fmt"
-	"github.com/mirrorbench/mirrorbench/trainer/internal/team"
 	"math/bits"
 
 	"github.com/mirrorbench/mirrorbench/trainer"
+	"github.com/mirrorbench/mirrorbench/trainer/internal/team"
 )
 
 // Engine builds native replicas. It implements trainer.Engine.

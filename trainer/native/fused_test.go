@@ -19,7 +19,7 @@ func TestGradientsFusedIsGradientsPlusAdam(t *testing.T) {
 			const n = 24
 			rep := newTestReplica(t, threads, n).(trainer.FusedReplica)
 			plain, fused := initParams(21), initParams(21)
-			optPlain, optFused := trainer.NewAdam(trainer.KerasAdam), trainer.NewAdam(trainer.KerasAdam)
+			optPlain, optFused := trainer.NewAdam(kerasAdam), trainer.NewAdam(kerasAdam)
 			gPlain, gFused := trainer.NewParams(), trainer.NewParams()
 			var counts [trainer.NumTensors][]atomic.Int32
 			for i := range counts {
@@ -31,13 +31,14 @@ func TestGradientsFusedIsGradientsPlusAdam(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				s := optPlain.Begin()
+				s := optPlain.Next()
 				s.GradScale = 1.0 / n
 				for i := range plain.T {
 					optPlain.Update(s, plain, gPlain, i, 0, len(plain.T[i].Data))
 				}
+				optPlain.Commit()
 
-				sf := optFused.Begin()
+				sf := optFused.Next()
 				sf.GradScale = 1.0 / n
 				rFused, err := rep.GradientsFused(fused, b, gFused, func(i, lo, hi int) {
 					for j := lo; j < hi; j++ {
@@ -48,6 +49,7 @@ func TestGradientsFusedIsGradientsPlusAdam(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				optFused.Commit()
 				if rFused != rPlain {
 					t.Errorf("threads=%d step %d: result %+v, want %+v", threads, step, rFused, rPlain)
 				}
@@ -111,8 +113,8 @@ func TestGradientsFusedNoAllocations(t *testing.T) {
 	for _, threads := range []int{1, 2} {
 		rep := newTestReplica(t, threads, 32).(trainer.FusedReplica)
 		p, g, b := initParams(8), trainer.NewParams(), syntheticBatch(32, 8)
-		opt := trainer.NewAdam(trainer.KerasAdam)
-		s := opt.Begin()
+		opt := trainer.NewAdam(kerasAdam)
+		s := opt.Next()
 		update := func(i, lo, hi int) { opt.Update(s, p, g, i, lo, hi) }
 		if allocs := testing.AllocsPerRun(5, func() { rep.GradientsFused(p, b, g, update) }); allocs != 0 {
 			t.Errorf("threads=%d: GradientsFused allocates %v times per call", threads, allocs)
@@ -128,15 +130,16 @@ func BenchmarkStepFused(b *testing.B) {
 			rep := newTestReplica(b, threads, benchBatch).(trainer.FusedReplica)
 			p, g := trainer.NewParams(), trainer.NewParams()
 			trainer.InitKeras(p, 1)
-			opt := trainer.NewAdam(trainer.KerasAdam)
+			opt := trainer.NewAdam(kerasAdam)
 			var s trainer.AdamStep
 			update := func(i, lo, hi int) { opt.Update(s, p, g, i, lo, hi) }
 			b.ReportAllocs()
 			for b.Loop() {
-				s = opt.Begin()
+				s = opt.Next()
 				if _, err := rep.GradientsFused(p, batch, g, update); err != nil {
 					b.Fatal(err)
 				}
+				opt.Commit()
 			}
 			ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / benchBatch
 			b.ReportMetric(ns, "ns/sample")

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/mirrorbench/mirrorbench/scenarios"
 	"github.com/mirrorbench/mirrorbench/trainer"
 	"github.com/mirrorbench/mirrorbench/trainer/kernels"
 )
@@ -27,6 +28,15 @@ func syntheticBatch(n int, seed uint64) trainer.Batch {
 		b.Y[s] = uint8(r.IntN(classes))
 	}
 	return b
+}
+
+// kerasAdam is Keras's Adam, whose defaults are defined once, in package
+// scenarios.
+var kerasAdam = trainer.AdamConfig{
+	LearningRate: scenarios.KerasAdam.LearningRate,
+	Beta1:        scenarios.KerasAdam.Beta1,
+	Beta2:        scenarios.KerasAdam.Beta2,
+	Epsilon:      scenarios.KerasAdam.Epsilon,
 }
 
 func initParams(seed uint64) *trainer.Params {
@@ -124,7 +134,7 @@ func TestThreadsBitwise(t *testing.T) {
 		run := func(threads int) []string {
 			rep := newTestReplica(t, threads, 32)
 			p, g := initParams(3), trainer.NewParams()
-			opt := trainer.NewAdam(trainer.KerasAdam)
+			opt := trainer.NewAdam(kerasAdam)
 			var prints []string
 			for step := range 3 {
 				if _, err := rep.Gradients(p, syntheticBatch(32-5*step, uint64(step)), g); err != nil {

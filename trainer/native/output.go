@@ -10,11 +10,11 @@ import (
 // Shapes of the output layer.
 const classes = trainer.Classes // 10 softmax outputs from hidden = 128 inputs
 
-// Keras clips the softmax output to [eps, 1-eps] before the log (eps = 1e-7,
-// computed in float64 and then cast, as TF does).
+// Keras clips the softmax output to [eps, 1-eps] before the log (bounds
+// computed exactly and then cast to float32).
 const (
-	pLow  = float32(1e-7)
-	pHigh = float32(1 - 1e-7)
+	pLow  = float32(trainer.LossClipEpsilon)
+	pHigh = float32(1 - trainer.LossClipEpsilon)
 )
 
 // outputForward computes the logits of n samples:
@@ -92,15 +92,18 @@ func argmax(p []float32) int {
 	return best
 }
 
-// outputWeightGrad is the output layer's kernel and bias gradients over n
-// samples, each a sum over the samples in sample order:
+// outputWeightGrad is the output layer's kernel gradient over n samples, a
+// sum over the samples in sample order:
 //
 //	dw[u][k] = sum_b h[b][u] * dlogits[b][k]
-//	db[k]    = sum_b dlogits[b][k]
 func outputWeightGrad(n int, h, dlogits, dw []float32) {
 	kernels.SgemmTN(hidden, classes, n, h, hidden, dlogits, classes, dw, classes, false)
 }
 
+// outputBiasGrad is the output layer's bias gradient over n samples, in
+// sample order:
+//
+//	db[k] = sum_b dlogits[b][k]
 func outputBiasGrad(n int, dlogits, db []float32) {
 	clear(db[:classes])
 	for b := range n {

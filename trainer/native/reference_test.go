@@ -72,7 +72,7 @@ func refLoss(p refParams, b trainer.Batch) float64 {
 			sum += math.Exp(z[k] - zmax)
 		}
 		py := math.Exp(z[b.Y[s]]-zmax) / sum
-		total -= math.Log(math.Min(math.Max(py, 1e-7), 1-1e-7))
+		total -= math.Log(math.Min(math.Max(py, trainer.LossClipEpsilon), 1-trainer.LossClipEpsilon))
 	}
 	return total
 }

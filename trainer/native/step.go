@@ -108,8 +108,13 @@ func (r *replica) denseForwardPart(part, parts int) {
 func (r *replica) denseBackwardPart(part, parts int) {
 	f0, f1 := team.Span(flat, rowBlock, part, parts)
 	if f0 < f1 {
-		denseBackward(r.n, r.micro, r.levels, f0, f1, r.pooled, r.p.T[trainer.DenseW].Data, r.dh, r.dhT,
-			r.grads.T[trainer.DenseW].Data, r.dx, r.dxTile[part], r.dwTree[part], r.update)
+		denseBackward(&denseBackwardArgs{
+			n: r.n, micro: r.micro, levels: r.levels, f0: f0, f1: f1,
+			x: r.pooled, w: r.p.T[trainer.DenseW].Data, dh: r.dh, dhT: r.dhT,
+			dw: r.grads.T[trainer.DenseW].Data, dx: r.dx,
+			tile: r.dxTile[part], tiles: r.dwTree[part],
+			update: r.update,
+		})
 	}
 }
 

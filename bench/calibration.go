@@ -1,0 +1,109 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mirrorbench/mirrorbench/hardware"
+	"github.com/mirrorbench/mirrorbench/results"
+	"github.com/mirrorbench/mirrorbench/scenarios"
+	"github.com/mirrorbench/mirrorbench/trainer"
+	"github.com/mirrorbench/mirrorbench/trainer/kernels"
+)
+
+// calibrationBudget is what a fresh calibration spends; tests shorten it.
+var calibrationBudget = hardware.DefaultCalibrationBudget
+
+// Calibrate measures the native engine's own sgemm on the dense layer's shape
+// at 1 and all threads, and memory bandwidth, or reads them from the per-user
+// cache, and attaches the result to h. The cache key names the host, the
+// kernel path and the build's commit, so a changed kernel is measured anew.
+// When only caching fails, h still gets the fresh calibration.
+func Calibrate(h *hardware.Host, build results.Build) error {
+	k := nativeKernel(build)
+	c, err := cachedCalibration("", *h, k, []int{1, h.GOMAXPROCS})
+	h.Calibration = &c
+	return err
+}
+
+// nativeKernel is the native engine's single-threaded C = A·B on the shape
+// worth calibrating: the dense layer's forward GEMM at Keras's default batch.
+func nativeKernel(build results.Build) hardware.Kernel {
+	name := kernels.Path()
+	if commit := build.GitCommit; len(commit) >= 12 {
+		name += "@" + commit[:12]
+	}
+	m, n, k := trainer.DenseGEMM(scenarios.KerasBatch)
+	return hardware.Kernel{Name: name, M: m, N: n, K: k, Sgemm: func(m, n, k int, a, b, c []float32) {
+		kernels.SgemmNN(m, n, k, a, k, b, n, c, n, false)
+	}}
+}
+
+// cachedCalibration returns the calibration cached in dir for this host and
+// kernel, or calibrates and caches the result. dir "" means
+// os.UserCacheDir()/mirrorbench. A cached entry that lacks one of the
+// requested thread counts is measured again. When only writing fails, the
+// fresh calibration is returned with the error.
+func cachedCalibration(dir string, h hardware.Host, k hardware.Kernel, threads []int) (hardware.Calibration, error) {
+	threads = hardware.NormalizeThreads(threads)
+	fp := h.Fingerprint()
+	dir, dirErr := calibrationDir(dir)
+	path := filepath.Join(dir, "calibration-"+fp+"-"+fileSafe(k.Name)+".json")
+	if dirErr == nil {
+		if c, err := readCalibration(path); err == nil && c.Covers(fp, k.Name, threads) {
+			return c, nil
+		}
+	}
+	c := hardware.Calibrate(k, threads, calibrationBudget)
+	c.HostFingerprint = fp
+	c.CachedAt = time.Now().UTC().Format(time.RFC3339)
+	if dirErr != nil {
+		return c, dirErr
+	}
+	data, err := json.MarshalIndent(c, "", "  ")
+	if err == nil {
+		err = results.WriteFileAtomic(path, append(data, '\n'))
+	}
+	if err != nil {
+		return c, fmt.Errorf("caching calibration: %w", err)
+	}
+	return c, nil
+}
+
+func calibrationDir(dir string) (string, error) {
+	if dir != "" {
+		return dir, nil
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no cache directory: %w", err)
+	}
+	return filepath.Join(base, "mirrorbench"), nil
+}
+
+func readCalibration(path string) (hardware.Calibration, error) {
+	var c hardware.Calibration
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c, err
+	}
+	err = json.Unmarshal(b, &c)
+	return c, err
+}
+
+// fileSafe keeps letters, digits, '.', '-' and '_' and replaces the rest with
+// '_'. Two kernel names can map to one file name, which is why a cached entry
+// is only trusted when it Covers the request.
+func fileSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			return r
+		}
+		return '_'
+	}, s)
+}

@@ -1,0 +1,56 @@
+package bench
+
+import (
+	"fmt"
+
+	"github.com/mirrorbench/mirrorbench/trainer"
+)
+
+// Evaluation is a weights file's score on the MNIST test images.
+type Evaluation struct {
+	Metadata    map[string]string // the file's metadata (scenario, seed, ...)
+	Fingerprint string            // SHA-256 of the weights
+	Engine      string
+	Loss        float64 // mean test loss
+	Correct     int
+	Images      int
+}
+
+// Accuracy is the share of test images classified correctly.
+func (e *Evaluation) Accuracy() float64 { return float64(e.Correct) / float64(e.Images) }
+
+// InputError is an error in what the user handed in (a file, a flag value):
+// the command's exit status 2.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Evaluate scores a safetensors weights file (Keras names and shapes) with
+// the named engine (one of Engines) on the 10,000 MNIST test images. A
+// missing or malformed file is an *InputError.
+func Evaluate(weightsFile, engine string) (*Evaluation, error) {
+	eng, ok := Engines[engine]
+	if !ok {
+		return nil, fmt.Errorf("engine %q is not in this build", engine)
+	}
+	params, meta, err := trainer.ReadSafetensors(weightsFile)
+	if err != nil {
+		return nil, &InputError{err}
+	}
+	ds, err := trainer.LoadMNIST()
+	if err != nil {
+		return nil, err
+	}
+	rep, err := eng.NewReplica(trainer.ReplicaConfig{Threads: 1, MaxBatch: trainer.EvalChunk, Device: "cpu"})
+	if err != nil {
+		return nil, err
+	}
+	defer rep.Close()
+	res, err := trainer.Evaluate(rep, params, ds.Test)
+	if err != nil {
+		return nil, err
+	}
+	return &Evaluation{Metadata: meta, Fingerprint: params.Fingerprint(), Engine: engine,
+		Loss: res.LossSum / float64(ds.Test.Len()), Correct: res.Correct, Images: ds.Test.Len()}, nil
+}

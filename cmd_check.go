@@ -1,0 +1,122 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/mirrorbench/mirrorbench/bench"
+	"github.com/mirrorbench/mirrorbench/hardware"
+	"github.com/mirrorbench/mirrorbench/results"
+	"github.com/mirrorbench/mirrorbench/scenarios"
+)
+
+var verifyVerb = verb{
+	name: "verify", synopsis: "[flags] RECORD.json", summary: "re-run a recorded run and check that it reproduces",
+	help: `Re-runs the recorded scenario with the recorded seed, epochs, train limit and initial
+weights, and compares: on the same architecture and kernels the weight fingerprint
+must be identical; elsewhere the per-epoch figures must agree within a tolerance.
+Exit status 0 reproduced, 1 not (with a diff), 2 bad input.
+`,
+	minArgs: 1, maxArgs: 1, argsHint: "give one record file",
+	setup: func(fs *flag.FlagSet) func(streams, []string) error {
+		quiet := fs.Bool("quiet", false, "no progress output")
+		return func(std streams, args []string) error { return runVerify(std, args[0], *quiet) }
+	},
+}
+
+func runVerify(std streams, file string, quiet bool) error {
+	old, err := results.ReadRecord(file)
+	if err != nil {
+		return usageError{err}
+	}
+	ctx, stop := interruptible()
+	defer stop()
+	host := hardware.Detect()
+	env := &bench.Env{Progress: bench.NewProgress(std.err, quiet), Host: &host, Build: bench.BuildInfo()}
+	v, err := env.Verify(ctx, old)
+	if err != nil {
+		return usageError{err}
+	}
+	for _, n := range v.Notes {
+		fmt.Fprintln(std.out, "note:", n)
+	}
+	if v.OK() {
+		how := "figures within tolerance"
+		if v.Bitwise {
+			how = "identical fingerprint " + v.New.Fingerprint[:16] + "…"
+		}
+		fmt.Fprintf(std.out, "verify %s: reproduced (%s)\n", file, how)
+		return nil
+	}
+	status := v.New.Status
+	if v.New.Reason != "" {
+		status += ": " + v.New.Reason
+	}
+	fmt.Fprintf(std.out, "verify %s: NOT reproduced (re-run status %s)\ndiff (-recorded +re-run):\n%s", file, status, v.Diff)
+	return errUnmet
+}
+
+var evalVerb = verb{
+	name: "eval", synopsis: "[flags] WEIGHTS.safetensors", summary: "test accuracy of exported weights (Gorgonia engine by default)",
+	help: `Loads weights (Keras names and shapes, float32) and prints the test loss and
+accuracy on the 10,000 MNIST test images.
+`,
+	minArgs: 1, maxArgs: 1, argsHint: "give one weights file",
+	setup: func(fs *flag.FlagSet) func(streams, []string) error {
+		engine := fs.String("engine", scenarios.EngineGorgonia, "engine that evaluates: gorgonia (an independent implementation) or native")
+		return func(std streams, args []string) error {
+			if _, ok := bench.Engines[*engine]; !ok {
+				return badUsage("eval: --engine %q: want one of %v", *engine, slices.Sorted(maps.Keys(bench.Engines)))
+			}
+			e, err := bench.Evaluate(args[0], *engine)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(std.out, "%s (scenario %s, seed %s, fingerprint %.16s…) on engine %s: test loss %.4f, test accuracy %.4f (%d of %d)\n",
+				args[0], e.Metadata["scenario"], e.Metadata["seed"], e.Fingerprint, e.Engine, e.Loss, e.Accuracy(), e.Correct, e.Images)
+			return nil
+		}
+	},
+}
+
+var hardwareVerb = verb{
+	name: "hardware", synopsis: "[flags]", summary: "this host, its calibration, the reference profiles",
+	help: `Describes this host, calibrates it (the native engine's sgemm and memory bandwidth;
+cached per host, kernel and build), and projects the reference CNN on it and on the
+reference profiles.
+`,
+	maxArgs: 0, argsHint: "takes no arguments",
+	setup: func(fs *flag.FlagSet) func(streams, []string) error {
+		dir := fs.String("results", "", "a folder of run records: their measured µs/sample joins the table")
+		return func(std streams, _ []string) error {
+			h := hardware.Detect()
+			if err := bench.Calibrate(&h, bench.BuildInfo()); err != nil {
+				return err
+			}
+			if err := bench.WriteHostReport(std.out, h, *dir); err != nil {
+				return usageError{err}
+			}
+			return nil
+		}
+	},
+}
+
+var helpVerb = verb{
+	name: "help", synopsis: "[scenarios]", summary: "usage, or the scenario file format",
+	help: `Prints the usage, or with 'scenarios' the scenario file format.
+`,
+	maxArgs: 1, argsHint: "one topic at most (try 'help scenarios')",
+	setup: noFlags(func(std streams, args []string) error {
+		switch {
+		case len(args) == 0:
+			fmt.Fprint(std.out, usage())
+		case args[0] == "scenarios":
+			fmt.Fprint(std.out, scenarios.Help)
+		default:
+			return badUsage("help: unknown topic %q (try 'help scenarios')", args[0])
+		}
+		return nil
+	}),
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mirrorbench/mirrorbench/bench"
+	"github.com/mirrorbench/mirrorbench/results"
+	"github.com/mirrorbench/mirrorbench/results/compare"
+	"github.com/mirrorbench/mirrorbench/scenarios"
+)
+
+var listVerb = verb{
+	name: "list", summary: "list the embedded scenario suite",
+	help: `Prints the embedded scenarios: name, engine, devices, strategy, replicas,
+reduction, batch, epochs and targets.
+`,
+	maxArgs: 0, argsHint: "takes no arguments",
+	setup: noFlags(func(std streams, _ []string) error {
+		suite, err := scenarios.Suite()
+		if err != nil {
+			return err
+		}
+		return bench.WriteSuite(std.out, suite)
+	}),
+}
+
+var compareVerb = verb{
+	name: "compare", synopsis: "[flags] OLD NEW", summary: "benchstat-style comparison with a verdict (exit 1 on regression)",
+	help: `Compares benchmark-format results (files, or folders of *.txt; several joined with
+commas merge): per benchmark and unit, the median and 95% confidence interval of each
+side, the change, and the Mann-Whitney U p-value, as benchstat does.
+Exit status 1 when a change is significant, in the bad direction and beyond
+--threshold, or NEW falls below --accuracy-floor that OLD met; 0 otherwise.
+`,
+	minArgs: 2, maxArgs: 2, argsHint: "give OLD and NEW",
+	setup: func(fs *flag.FlagSet) func(streams, []string) error {
+		var opt compare.Options
+		format := fs.String("format", "text", "text | markdown | csv")
+		fs.Float64Var(&opt.Threshold, "threshold", compare.DefaultThreshold, "a significant regression smaller than this fraction does not fail")
+		fs.Float64Var(&opt.Alpha, "alpha", compare.DefaultAlpha, "significance level of the Mann-Whitney U test")
+		fs.Float64Var(&opt.AccuracyFloor, "accuracy-floor", 0, "fail when OLD's median test accuracy met this and NEW's does not (0: off)")
+		return func(std streams, paths []string) error {
+			return runCompare(std, paths, *format, opt)
+		}
+	},
+}
+
+func runCompare(std streams, paths []string, format string, opt compare.Options) error {
+	writers := map[string]func(*compare.Report, io.Writer) error{
+		"text": (*compare.Report).WriteText, "markdown": (*compare.Report).WriteMarkdown,
+		"md": (*compare.Report).WriteMarkdown, "csv": (*compare.Report).WriteCSV,
+	}
+	write, ok := writers[format]
+	if !ok {
+		return badUsage("compare: --format %q: want text, markdown or csv", format)
+	}
+	rep, err := compare.Compare(strings.Split(paths[0], ","), strings.Split(paths[1], ","), opt)
+	if err != nil {
+		return usageError{err}
+	}
+	if format == "csv" { // the table has no room for them
+		for _, w := range rep.Warnings {
+			fmt.Fprintln(std.err, "warning:", w)
+		}
+	}
+	if err := write(rep, std.out); err != nil {
+		return err
+	}
+	if rep.Failed {
+		return errUnmet
+	}
+	return nil
+}
+
+var reportVerb = verb{
+	name: "report", synopsis: "[flags] DIR...", summary: "tables and plots from stored records, without training",
+	help: `Rebuilds the summary table and the plots (accuracy, loss, throughput beside the
+reference profiles' projections) from stored run records, without training.
+Several folders merge (e.g. the shards of a CI matrix). Unreadable records are
+skipped with a warning.
+`,
+	minArgs: 1, maxArgs: -1, argsHint: "name at least one folder of records",
+	setup: func(fs *flag.FlagSet) func(streams, []string) error {
+		markdown := fs.Bool("markdown", false, "print the table as Markdown (for a pull request)")
+		plots := fs.String("plots", "", "folder for the plots (default: the first DIR)")
+		return func(std streams, dirs []string) error {
+			recs, warnings, err := results.ReadRecords(dirs)
+			if err != nil {
+				return badUsage("report: %v", err)
+			}
+			for _, w := range warnings {
+				fmt.Fprintf(std.err, "warning: skipping %v\n", w)
+			}
+			if len(recs) == 0 {
+				return fmt.Errorf("report: no readable run records in %v", dirs)
+			}
+			if err := bench.WriteSummary(std.out, recs, *markdown); err != nil {
+				return err
+			}
+			if *plots == "" {
+				*plots = dirs[0]
+			}
+			paths, err := bench.WritePlots(*plots, recs)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(std.out, "\nplots: %v\n", paths)
+			return nil
+		}
+	},
+}

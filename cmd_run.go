@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/mirrorbench/mirrorbench/bench"
+	"github.com/mirrorbench/mirrorbench/hardware"
+	"github.com/mirrorbench/mirrorbench/scenarios"
+)
+
+var runVerb = verb{
+	name: "run", synopsis: "[flags] NAME|FILE...", summary: "run scenarios from the suite (by name) or files",
+	help: `Runs scenarios of the embedded suite by name (see 'go run . list') or scenario
+files by path, writes one JSON record per run and a benchmark-format file
+(bench-*.txt, for benchstat) into --out, and prints a summary table.
+`,
+	minArgs: 1, maxArgs: -1, argsHint: "name at least one scenario",
+	setup: func(fs *flag.FlagSet) func(streams, []string) error {
+		f := runFlags{}
+		fs.StringVar(&f.out, "out", "results/out", "folder for the run records and the benchmark file")
+		fs.IntVar(&f.opt.Epochs, "epochs", 0, "override every scenario's epochs (0: as written)")
+		fs.IntVar(&f.opt.TrainLimit, "train-limit", 0, "use the first N training images (0: as written)")
+		fs.IntVar(&f.count, "count", 1, "run each scenario (and each seed) N times")
+		fs.BoolVar(&f.requireAll, "require-all", false, "a skipped scenario fails the run (exit 1)")
+		fs.BoolVar(&f.markdown, "markdown", false, "print the summary table as Markdown")
+		fs.BoolVar(&f.quiet, "quiet", false, "no progress output")
+		fs.StringVar(&f.opt.ExportWeights, "export-weights", "", "write each run's final weights to this safetensors file (Keras names and shapes)")
+		fs.StringVar(&f.opt.InitWeights, "init-weights", "", "start from this safetensors file instead of the seeded Keras initialisation")
+		fs.StringVar(&f.shard, "shard", "", "I/N: run only every N-th run of the expanded list (scenarios x seeds x count), starting at the I-th")
+		return f.run
+	},
+}
+
+type runFlags struct {
+	out, shard                  string
+	count                       int
+	requireAll, markdown, quiet bool
+	opt                         bench.Options
+}
+
+func (f *runFlags) run(std streams, names []string) error {
+	if f.opt.Epochs < 0 || f.opt.TrainLimit < 0 || f.count < 1 {
+		return badUsage("run: --epochs and --train-limit must be >= 0, --count >= 1")
+	}
+	if err := f.opt.Check(); err != nil {
+		return err
+	}
+	var scs []*scenarios.Scenario
+	for _, n := range names {
+		sc, err := scenarios.Resolve(n)
+		if err != nil {
+			return usageError{err}
+		}
+		scs = append(scs, sc)
+	}
+	ctx, stop := interruptible()
+	defer stop()
+
+	host := hardware.Detect()
+	build := bench.BuildInfo()
+	if err := bench.Calibrate(&host, build); err != nil {
+		fmt.Fprintln(std.err, "warning: calibration:", err)
+	}
+	inv := &bench.Invocation{
+		Out: f.out, Count: f.count, RequireAll: f.requireAll, Options: f.opt,
+		Env: &bench.Env{Progress: bench.NewProgress(std.err, f.quiet), Host: &host, Build: build},
+	}
+	fmt.Fprintf(std.err, "host: %s\n", host.Summary())
+	runs, err := bench.Shard(inv.Runs(scs), f.shard)
+	if err != nil {
+		return badUsage("run: --shard: %v", err)
+	}
+	outcome, err := inv.Execute(ctx, runs)
+	if outcome == nil { // --out unusable: found before any training
+		return usageError{err}
+	}
+	if len(outcome.Records) > 0 {
+		if perr := f.summarize(std, outcome); err == nil {
+			err = perr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(std.err, "interrupted: records of the finished and interrupted runs are written")
+	}
+	if outcome.ExitCode != 0 {
+		return errUnmet
+	}
+	return nil
+}
+
+// summarize prints the summary table, draws the plots and says where
+// everything went.
+func (f *runFlags) summarize(std streams, o *bench.Outcome) error {
+	fmt.Fprintln(std.out)
+	if err := bench.WriteSummary(std.out, o.Records, f.markdown); err != nil {
+		return err
+	}
+	if paths, err := bench.WritePlots(f.out, o.Records); err != nil {
+		fmt.Fprintln(std.err, "warning: plots:", err)
+	} else if len(paths) > 0 {
+		fmt.Fprintf(std.out, "\nplots: %v", paths)
+	}
+	fmt.Fprintf(std.out, "\nrecords: %s/*.json, benchmark file: %s\n", f.out, o.BenchFile)
+	return nil
+}
+
+// interruptible is a context that Ctrl-C or SIGTERM cancels: the run in
+// progress stops at its next step and is recorded as interrupted. A second
+// Ctrl-C kills at once.
+func interruptible() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func onlyRecord(t *testing.T, dir string) string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "smoke-*.json"))
+	if len(files) != 1 {
+		t.Fatalf("records in %s: %v", dir, files)
+	}
+	return files[0]
+}
+
+// run --export-weights, then verify reproduces the fingerprint; an edited
+// record fails verify with a diff naming the edited field; the exported
+// weights, evaluated by the Gorgonia engine (an independent implementation),
+// give the test accuracy the record states.
+func TestExportVerifyEval(t *testing.T) {
+	dir := t.TempDir()
+	weights := filepath.Join(dir, "w.safetensors")
+	code, out, errOut := runCLI(t, "run", "--quiet", "--out", dir, "--train-limit", "1024", "--export-weights", weights, "smoke")
+	if code != 0 {
+		t.Fatalf("run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	rec := onlyRecord(t, dir)
+
+	if code, out, errOut := runCLI(t, "verify", "--quiet", rec); code != 0 || !strings.Contains(out, "identical fingerprint") {
+		t.Fatalf("verify: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	data, err := os.ReadFile(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Epochs []struct {
+			TestAccuracy float64 `json:"test_accuracy"`
+		} `json:"epochs"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil || len(r.Epochs) != 1 {
+		t.Fatalf("record %s: %v, %d epochs", rec, err, len(r.Epochs))
+	}
+	acc := r.Epochs[0].TestAccuracy
+
+	code, out, errOut = runCLI(t, "eval", "--engine", "gorgonia", weights)
+	if code != 0 {
+		t.Fatalf("eval: exit %d: %s", code, errOut)
+	}
+	m := regexp.MustCompile(`\((\d+) of 10000\)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("eval output lacks the count: %q", out)
+	}
+	if correct, _ := strconv.Atoi(m[1]); float64(correct)/10000 != acc {
+		t.Errorf("gorgonia gets %d of 10000 right with the exported weights; the record states %v", correct, acc)
+	}
+
+	edited := strings.Replace(string(data), `"test_loss": `, `"test_loss": 1`, 1)
+	editedPath := filepath.Join(dir, "edited.json")
+	if err := os.WriteFile(editedPath, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCLI(t, "verify", "--quiet", editedPath)
+	if code != 1 || !strings.Contains(out, "TestLoss") {
+		t.Errorf("verify of an edited record: exit %d, want 1 with a diff naming TestLoss:\n%s", code, out)
+	}
+}
+
+// report renders from stored records and skips a truncated one with a warning.
+func TestReportSkipsTruncatedRecord(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errOut := runCLI(t, "run", "--quiet", "--out", dir, "--train-limit", "512", "smoke"); code > 1 { // 512 images may miss the target: fine here
+		t.Fatalf("run: exit %d: %s", code, errOut)
+	}
+	data, err := os.ReadFile(onlyRecord(t, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "killed.json"), data[:len(data)/3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "report", dir)
+	if code != 0 {
+		t.Fatalf("report: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "skipping") || !strings.Contains(errOut, "killed.json") {
+		t.Errorf("no warning naming the truncated file: %q", errOut)
+	}
+	if !strings.Contains(out, "smoke") {
+		t.Errorf("report lacks the good record:\n%s", out)
+	}
+	for _, f := range []string{"accuracy.png", "loss.svg", "throughput.png"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("plot %s: %v", f, err)
+		}
+	}
+}
+
+func TestUnwritableOutExits2(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCLI(t, "run", "--out", filepath.Join(file, "sub"), "smoke")
+	if code != 2 || !strings.Contains(errOut, "--out") {
+		t.Errorf("exit %d, stderr %q; want 2 naming --out", code, errOut)
+	}
+}

@@ -1,6 +1,19 @@
-// Package bench orchestrates runs: scenario -> host -> data -> trainer ->
-// timing -> targets -> record. It is the only package that knows all the
-// others; data flows through it one way, from a scenario to a record.
+// Package bench orchestrates runs: scenario -> plan on this host -> data ->
+// trainer -> timing -> targets -> record. It is the only package that knows
+// all the others; data flows through it one way, from a scenario to a record.
+//
+// Where a scenario becomes a record: Invocation.Execute expands scenarios
+// into runs and writes each record as its run ends; Env.Run resolves one
+// scenario into a plan (plan.go), builds its trainer and shuffler the one way
+// they are built (plan.start, shared with the benchmark Stepper and the
+// scaling bursts), trains epoch by epoch and fills the record.
+//
+// Around that core, each file one job: progress output (progress.go), the
+// host's cached calibration (calibration.go) and the reference CNN's
+// workload for projections (workload.go), verify and eval (verify.go,
+// eval.go), and what the commands print beside the records: the published
+// result they name, the plots, the suite and the host report (present.go,
+// hostreport.go).
 package bench
 
 import (
@@ -161,8 +174,7 @@ func (e *Env) trainEpoch(ctx context.Context, s *session, epoch int, p plan, m *
 	ep := &epochRun{Epoch: results.Epoch{Epoch: epoch}, start: time.Now()}
 	s.sh.StartEpoch(epoch)
 	status := StepStatus{Scenario: p.sc.Name, Epoch: epoch, Epochs: p.epochs, Steps: s.sh.Steps(), Batch: p.sc.GlobalBatch}
-	var lossSum float64
-	var correct int
+	var sum trainer.Result
 	for step := range status.Steps {
 		if ctx.Err() != nil {
 			return nil, nil
@@ -175,14 +187,13 @@ func (e *Env) trainEpoch(ctx context.Context, s *session, epoch int, p plan, m *
 			return nil, fmt.Errorf("epoch %d step %d: %w", epoch, step+1, err)
 		}
 		m.step(t1.Sub(t0), times, time.Since(t0))
-		lossSum += res.LossSum
-		correct += res.Correct
+		sum.Add(res)
 		seen := float64((step + 1) * p.sc.GlobalBatch)
-		status.Step, status.Loss, status.Accuracy = step+1, lossSum/seen, float64(correct)/seen
+		status.Step, status.Loss, status.Accuracy = step+1, sum.LossSum/seen, float64(sum.Correct)/seen
 		e.Progress.Step(status)
 	}
 	n := float64(status.Steps * p.sc.GlobalBatch)
-	ep.TrainLoss, ep.TrainAccuracy = lossSum/n, float64(correct)/n
+	ep.TrainLoss, ep.TrainAccuracy = sum.LossSum/n, float64(sum.Correct)/n
 	ep.SamplesPerSecond = n / time.Since(ep.start).Seconds()
 	return ep, nil
 }

@@ -7,10 +7,12 @@
 //   - Profiles and ReferenceResults return the reference machines and the document's reported
 //     run. Both are JSON files embedded in the binary, each figure beside its source, so a
 //     reader can check them without reading Go.
-//   - Calibrate times a kernel handed in by the caller (this package knows no trainer) and the
-//     memory system, so a measured speed can be read against what this host can do.
-//   - Project estimates the reference CNN's training time on a profile with a roofline model
-//     plus a per-step overhead.
+//   - Calibrate times a kernel handed in by the caller, with the shape worth timing (this
+//     package knows no trainer), and the memory system, so a measured speed can be read against
+//     what this host can do. Caching a calibration is the caller's business.
+//   - Project estimates a workload's training time on a profile (the workload, too, is handed
+//     in: the trainer states what the reference CNN costs) with a roofline model plus a per-step
+//     overhead.
 //
 // The package is opinionated:
 //

@@ -21,6 +21,13 @@ type Result struct {
 	Correct int     // samples whose arg-max prediction equals the label
 }
 
+// Add accumulates o into r: the results of shards, summed in the order Add
+// is called (the loss sum is float64, so the order is part of the bits).
+func (r *Result) Add(o Result) {
+	r.LossSum += o.LossSum
+	r.Correct += o.Correct
+}
+
 // Replica is one copy of the model on one device. The strategy owns the one
 // true copy of the parameters and passes it on every call; a replica reads it
 // (or copies it to its device) and never writes it.

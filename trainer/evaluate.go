@@ -38,8 +38,7 @@ func evaluate(reps []Replica, params *Params, data Batch) (Result, error) {
 	wg.Wait()
 	var total Result
 	for _, r := range res {
-		total.LossSum += r.LossSum
-		total.Correct += r.Correct
+		total.Add(r)
 	}
 	return total, errors.Join(errs...)
 }

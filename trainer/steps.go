@@ -133,8 +133,7 @@ func (s *reducedStep) step(b Batch) (Result, StepTimes, error) {
 
 	var total Result
 	for _, r := range s.results {
-		total.LossSum += r.LossSum
-		total.Correct += r.Correct
+		total.Add(r)
 	}
 	return total, times, nil
 }

@@ -372,8 +372,7 @@ func (r *replica) Evaluate(p *trainer.Params, b trainer.Batch) (trainer.Result, 
 		if err != nil {
 			return trainer.Result{}, err
 		}
-		total.LossSum += res.LossSum
-		total.Correct += res.Correct
+		total.Add(res)
 	}
 	return total, nil
 }

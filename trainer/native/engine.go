@@ -203,8 +203,7 @@ func (r *replica) gradients(p *trainer.Params, b trainer.Batch, micro, levels in
 	for s := range 1 << levels {
 		b0 := s * micro
 		rs := softmaxLoss(micro, r.logits[b0*classes:], r.y[b0:], r.dlogits[b0*classes:], r.dlogitsT[b0:], r.n)
-		res.LossSum += rs.LossSum
-		res.Correct += rs.Correct
+		res.Add(rs)
 	}
 	r.backward()
 	if update != nil {

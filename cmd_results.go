@@ -13,7 +13,7 @@ import (
 )
 
 var listVerb = verb{
-	name: "list", summary: "list the embedded scenario suite",
+	name: "list", brief: "list", summary: "list the embedded scenario suite",
 	help: `Prints the embedded scenarios: name, engine, devices, strategy, replicas,
 reduction, batch, epochs and targets.
 `,
@@ -28,7 +28,7 @@ reduction, batch, epochs and targets.
 }
 
 var compareVerb = verb{
-	name: "compare", synopsis: "[flags] OLD NEW", summary: "benchstat-style comparison with a verdict (exit 1 on regression)",
+	name: "compare", synopsis: "[flags] OLD NEW", brief: "compare [flags] OLD NEW", summary: "benchstat-style comparison with a verdict (exit 1 on regression)",
 	help: `Compares benchmark-format results (files, or folders of *.txt; several joined with
 commas merge): per benchmark and unit, the median and 95% confidence interval of each
 side, the change, and the Mann-Whitney U p-value, as benchstat does.
@@ -76,7 +76,7 @@ func runCompare(std streams, paths []string, format string, opt compare.Options)
 }
 
 var reportVerb = verb{
-	name: "report", synopsis: "[flags] DIR...", summary: "tables and plots from stored records, without training",
+	name: "report", synopsis: "[--markdown] [--plots DIR] DIR...", brief: "report [--markdown] DIR...", summary: "tables and plots from stored records, without training",
 	help: `Rebuilds the summary table and the plots (accuracy, loss, throughput beside the
 reference profiles' projections) from stored run records, without training.
 Several folders merge (e.g. the shards of a CI matrix). Unreadable records are

@@ -14,7 +14,7 @@ import (
 )
 
 var runVerb = verb{
-	name: "run", synopsis: "[flags] NAME|FILE...", summary: "run scenarios from the suite (by name) or files",
+	name: "run", synopsis: "[flags] NAME|FILE...", brief: "run [flags] NAME|FILE...", summary: "run scenarios from the suite (by name) or files",
 	help: `Runs scenarios of the embedded suite by name (see 'go run . list') or scenario
 files by path, writes one JSON record per run and a benchmark-format file
 (bench-*.txt, for benchstat) into --out, and prints a summary table.
@@ -48,7 +48,7 @@ func (f *runFlags) run(std streams, names []string) error {
 		return badUsage("run: --epochs and --train-limit must be >= 0, --count >= 1")
 	}
 	if err := f.opt.Check(); err != nil {
-		return err
+		return fmt.Errorf("run: %w", err)
 	}
 	var scs []*scenarios.Scenario
 	for _, n := range names {
@@ -64,7 +64,7 @@ func (f *runFlags) run(std streams, names []string) error {
 	host := hardware.Detect()
 	build := bench.BuildInfo()
 	if err := bench.Calibrate(&host, build); err != nil {
-		fmt.Fprintln(std.err, "warning: calibration:", err)
+		fmt.Fprintln(std.err, "warning: no calibration:", err)
 	}
 	inv := &bench.Invocation{
 		Out: f.out, Count: f.count, RequireAll: f.requireAll, Options: f.opt,
@@ -90,7 +90,7 @@ func (f *runFlags) run(std streams, names []string) error {
 	if ctx.Err() != nil {
 		fmt.Fprintln(std.err, "interrupted: records of the finished and interrupted runs are written")
 	}
-	if outcome.ExitCode != 0 {
+	if outcome.Unmet {
 		return errUnmet
 	}
 	return nil

@@ -62,7 +62,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"verify", "/no/such/record.json"},
 		{"verify"},
 		{"compare", "/no/such/old.txt", "/no/such/new.txt"},
-		{"compare", "--format", "xml", "main_test.go", "main_test.go"},
+		{"compare", "--format", "xml", "testdata/bench.txt", "testdata/bench.txt"},
 		{"report", "/no/such/folder"},
 		{"eval", "/no/such/weights.safetensors"},
 		{"eval", "--engine", "tensorflow", "w.safetensors"},

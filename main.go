@@ -14,9 +14,10 @@
 //
 // Each verb is a short shim over the packages bench (orchestration), results
 // (records, comparison, reporting) and hardware; verbs.go holds the table of
-// verbs and the one function that turns an error into an exit status:
-// 0 all ran and met their targets (skips allowed), 1 a target was missed, a
-// run failed or a comparison regressed, 2 bad usage or bad input.
+// verbs, and exitStatus below is the one function that turns an error into
+// an exit status: 0 all ran and met their targets (skips allowed), 1 a
+// target was missed, a run failed, a comparison regressed or a record did
+// not reproduce, 2 bad usage or bad input.
 package main
 
 import (

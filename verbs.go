@@ -16,8 +16,9 @@ type streams struct{ out, err io.Writer }
 // the function that runs it once the flags are parsed.
 type verb struct {
 	name     string
-	synopsis string // after "go run . NAME"
-	summary  string // one line in the top-level usage
+	synopsis string // after "go run . NAME" in NAME --help
+	brief    string // the verb's line in the top-level usage, before summary
+	summary  string // what the verb does, in a few words
 	help     string // what NAME --help says above the flags
 	minArgs  int
 	maxArgs  int    // -1: no limit
@@ -37,7 +38,7 @@ func usage() string {
 	var b strings.Builder
 	b.WriteString("mirrorbench: reproduce and benchmark the Keras MNIST CNN (docs/reference.md).\n\nUsage:\n")
 	for _, v := range verbs {
-		fmt.Fprintf(&b, "  go run . %-32s %s\n", strings.TrimSpace(v.name+" "+v.synopsis), v.summary)
+		fmt.Fprintf(&b, "  go run . %-26s %s\n", v.brief, v.summary)
 	}
 	b.WriteString("\nRun 'go run . VERB --help' for a verb's flags.\n" +
 		"Exit status: 0 ok (skips allowed), 1 a target missed or a run failed, 2 bad usage or input.\n")

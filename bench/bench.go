@@ -68,6 +68,7 @@ func (e *Env) Run(ctx context.Context, sc *scenarios.Scenario, opt Options) *res
 	rec := newRecord(sc, e)
 	start := time.Now()
 	rec.StartedAt = start.UTC().Format(time.RFC3339)
+	defer e.Progress.Done()
 	defer func() {
 		rec.FinishedAt = time.Now().UTC().Format(time.RFC3339)
 		rec.WallSecs = time.Since(start).Seconds()
@@ -172,7 +173,7 @@ type epochRun struct {
 // trainEpoch runs one epoch's steps; it returns nil, nil when ctx is done.
 func (e *Env) trainEpoch(ctx context.Context, s *session, epoch int, p plan, m *meter) (*epochRun, error) {
 	ep := &epochRun{Epoch: results.Epoch{Epoch: epoch}, start: time.Now()}
-	s.sh.StartEpoch(epoch)
+	s.startEpoch(epoch)
 	status := StepStatus{Scenario: p.sc.Name, Epoch: epoch, Epochs: p.epochs, Steps: s.sh.Steps(), Batch: p.sc.GlobalBatch}
 	var sum trainer.Result
 	for step := range status.Steps {

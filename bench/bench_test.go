@@ -108,8 +108,8 @@ func TestInterruptedRunLeavesRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.ExitCode != 1 || len(out.Records) != 1 || out.Records[0].Status != results.StatusInterrupted || len(out.Records[0].Epochs) != 1 {
-		t.Fatalf("exit %d, records %d, want 1 interrupted record with epoch 1 done", out.ExitCode, len(out.Records))
+	if !out.Unmet || len(out.Records) != 1 || out.Records[0].Status != results.StatusInterrupted || len(out.Records[0].Epochs) != 1 {
+		t.Fatalf("unmet %v, records %d, want 1 interrupted record with epoch 1 done", out.Unmet, len(out.Records))
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	if len(files) != 1 {

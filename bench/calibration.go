@@ -22,12 +22,15 @@ var calibrationBudget = hardware.DefaultCalibrationBudget
 // at 1 and all threads, and memory bandwidth, or reads them from the per-user
 // cache, and attaches the result to h. The cache key names the host, the
 // kernel path and the build's commit, so a changed kernel is measured anew.
-// When only caching fails, h still gets the fresh calibration.
+// When the cache cannot be read or written, h is left without one and the
+// error says why.
 func Calibrate(h *hardware.Host, build results.Build) error {
-	k := nativeKernel(build)
-	c, err := cachedCalibration("", *h, k, []int{1, h.GOMAXPROCS})
+	c, err := cachedCalibration("", *h, nativeKernel(build), []int{1, h.GOMAXPROCS})
+	if err != nil {
+		return err
+	}
 	h.Calibration = &c
-	return err
+	return nil
 }
 
 // nativeKernel is the native engine's single-threaded C = A·B on the shape
@@ -54,7 +57,7 @@ func cachedCalibration(dir string, h hardware.Host, k hardware.Kernel, threads [
 	dir, dirErr := calibrationDir(dir)
 	path := filepath.Join(dir, "calibration-"+fp+"-"+fileSafe(k.Name)+".json")
 	if dirErr == nil {
-		if c, err := readCalibration(path); err == nil && c.Covers(fp, k.Name, threads) {
+		if c, err := readCalibration(path); err == nil && c.Covers(fp, k, threads) {
 			return c, nil
 		}
 	}
@@ -69,7 +72,7 @@ func cachedCalibration(dir string, h hardware.Host, k hardware.Kernel, threads [
 		err = results.WriteFileAtomic(path, append(data, '\n'))
 	}
 	if err != nil {
-		return c, fmt.Errorf("caching calibration: %w", err)
+		return c, fmt.Errorf("hardware: caching calibration: %w", err)
 	}
 	return c, nil
 }
@@ -80,7 +83,7 @@ func calibrationDir(dir string) (string, error) {
 	}
 	base, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("no cache directory: %w", err)
+		return "", fmt.Errorf("hardware: no cache directory: %w", err)
 	}
 	return filepath.Join(base, "mirrorbench"), nil
 }

@@ -1,8 +1,6 @@
 package bench
 
 import (
-	"fmt"
-
 	"github.com/mirrorbench/mirrorbench/trainer"
 )
 
@@ -27,13 +25,9 @@ func (e *InputError) Error() string { return e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
 
 // Evaluate scores a safetensors weights file (Keras names and shapes) with
-// the named engine (one of Engines) on the 10,000 MNIST test images. A
-// missing or malformed file is an *InputError.
-func Evaluate(weightsFile, engine string) (*Evaluation, error) {
-	eng, ok := Engines[engine]
-	if !ok {
-		return nil, fmt.Errorf("engine %q is not in this build", engine)
-	}
+// an engine (one of Engines) on the 10,000 MNIST test images. A missing or
+// malformed file is an *InputError.
+func Evaluate(weightsFile string, eng trainer.Engine) (*Evaluation, error) {
 	params, meta, err := trainer.ReadSafetensors(weightsFile)
 	if err != nil {
 		return nil, &InputError{err}
@@ -51,6 +45,6 @@ func Evaluate(weightsFile, engine string) (*Evaluation, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Evaluation{Metadata: meta, Fingerprint: params.Fingerprint(), Engine: engine,
+	return &Evaluation{Metadata: meta, Fingerprint: params.Fingerprint(), Engine: eng.Name(),
 		Loss: res.LossSum / float64(ds.Test.Len()), Correct: res.Correct, Images: ds.Test.Len()}, nil
 }

@@ -27,7 +27,7 @@ type Invocation struct {
 type Outcome struct {
 	Records   []*results.Record
 	BenchFile string // path of the benchmark-format file, "" when none
-	ExitCode  int    // 0 all ran and met their targets; 1 a target missed or a run failed
+	Unmet     bool   // a target was missed, a run failed or was interrupted, or (RequireAll) skipped
 }
 
 // Runs expands the scenarios into the runs to do, in order.
@@ -97,7 +97,7 @@ func (inv *Invocation) Execute(ctx context.Context, runs []*scenarios.Scenario) 
 			return out, err
 		}
 	}
-	out.ExitCode = exitCode(out.Records, inv.RequireAll)
+	out.Unmet = unmet(out.Records, inv.RequireAll)
 	return out, nil
 }
 
@@ -125,18 +125,20 @@ func cpuName(h *hardware.Host) string {
 	return h.CPUModel
 }
 
-func exitCode(recs []*results.Record, requireAll bool) int {
+// unmet says whether any run fell short: a missed target, a failure, an
+// interruption, or a skip when every run was required.
+func unmet(recs []*results.Record, requireAll bool) bool {
 	for _, r := range recs {
 		switch r.Status {
 		case results.StatusTargetMissed, results.StatusFailed, results.StatusInterrupted:
-			return 1
+			return true
 		case results.StatusSkipped:
 			if requireAll {
-				return 1
+				return true
 			}
 		}
 	}
-	return 0
+	return false
 }
 
 // Stderr is where warnings go (a package variable so tests can silence it).

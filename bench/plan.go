@@ -70,8 +70,9 @@ func (p plan) trainSet(ds *trainer.Dataset) trainer.Batch {
 // session is a trainer with the shuffler that feeds it: what a run, the
 // benchmark stepper and the scaling bursts all train with, built one way.
 type session struct {
-	tr *trainer.Trainer
-	sh *trainer.Shuffler
+	tr    *trainer.Trainer
+	sh    *trainer.Shuffler
+	epoch int // whose order sh holds
 }
 
 // start builds the plan's trainer from init and a shuffler over data in the
@@ -94,8 +95,17 @@ func (p plan) start(data trainer.Batch, init *trainer.Params) (*session, error) 
 	if err != nil {
 		return nil, err
 	}
-	sh.StartEpoch(1)
-	return &session{tr: tr, sh: sh}, nil
+	s := &session{tr: tr, sh: sh}
+	s.startEpoch(1)
+	return s, nil
+}
+
+// startEpoch puts the shuffler on epoch e's order (drawn once per epoch).
+func (s *session) startEpoch(e int) {
+	if s.epoch != e {
+		s.sh.StartEpoch(e)
+		s.epoch = e
+	}
 }
 
 // errLossNaN ends a run whose loss became NaN: it has diverged, and no

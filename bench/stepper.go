@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/mirrorbench/mirrorbench/scenarios"
-	"github.com/mirrorbench/mirrorbench/trainer"
 )
 
 // Stepper runs a scenario's training steps one at a time, on real MNIST
@@ -12,7 +11,7 @@ import (
 type Stepper struct {
 	Replicas, Threads int
 	s                 *session
-	epoch, step       int
+	step              int // the next step of the session's epoch
 }
 
 // NewStepper prepares a scenario (data, model, replicas) outside any timing.
@@ -26,26 +25,27 @@ func (e *Env) NewStepper(sc *scenarios.Scenario) (*Stepper, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	init := trainer.NewParams()
-	trainer.InitKeras(init, sc.Seed)
+	init, err := initialWeights(sc, Options{}, nil)
+	if err != nil {
+		return nil, "", err
+	}
 	s, err := p.start(p.trainSet(ds), init)
 	if err != nil {
 		return nil, "", err
 	}
-	return &Stepper{Replicas: p.replicas, Threads: p.threads, s: s, epoch: 1}, "", nil
+	return &Stepper{Replicas: p.replicas, Threads: p.threads, s: s}, "", nil
 }
 
 // Step trains on the next batch, starting a new epoch when one ends.
 func (st *Stepper) Step() error {
 	if st.step == st.s.sh.Steps() {
-		st.epoch++
+		st.s.startEpoch(st.s.epoch + 1)
 		st.step = 0
-		st.s.sh.StartEpoch(st.epoch)
 	}
 	_, _, err := st.s.step(st.s.sh.Batch(st.step))
 	st.step++
 	if err != nil {
-		return fmt.Errorf("epoch %d step %d: %w", st.epoch, st.step, err)
+		return fmt.Errorf("epoch %d step %d: %w", st.s.epoch, st.step, err)
 	}
 	return nil
 }

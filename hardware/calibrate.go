@@ -194,10 +194,10 @@ func best(cur, d time.Duration) time.Duration {
 	return cur
 }
 
-// Covers reports whether c answers a request for this host fingerprint, kernel and thread
-// counts: a cached calibration is only reused when it does.
-func (c Calibration) Covers(fp, kernel string, threads []int) bool {
-	if c.HostFingerprint != fp || c.Kernel != kernel {
+// Covers reports whether c answers a request for this host fingerprint, kernel (name and
+// shape) and thread counts: a cached calibration is only reused when it does.
+func (c Calibration) Covers(fp string, k Kernel, threads []int) bool {
+	if c.HostFingerprint != fp || c.Kernel != k.Name || c.SgemmShape != k.shape() {
 		return false
 	}
 	for _, t := range threads {

@@ -114,7 +114,10 @@ func validateProfile(p Profile) []string {
 // is an assumption, not a measurement; compare a real run's µs/sample with the projection.
 const HostStepOverheadUS = 50
 
-// HostProfile turns a calibrated host into a profile ("this-host"), so it is projected like
+// HostProfileID is the id of HostProfile's profile.
+const HostProfileID = "this-host"
+
+// HostProfile turns a calibrated host into a profile (HostProfileID), so it is projected like
 // the reference machines: its best calibrated sgemm rate as peak, its triad bandwidth, and
 // HostStepOverheadUS. It is nil for a host without a calibration.
 func HostProfile(h Host) *Profile {
@@ -127,7 +130,7 @@ func HostProfile(h Host) *Profile {
 		peak = max(peak, g)
 	}
 	return &Profile{
-		ID: "this-host", Kind: "cpu", Model: h.CPUModel + " (calibrated)",
+		ID: HostProfileID, Kind: "cpu", Model: h.CPUModel + " (calibrated)",
 		FP32PeakGFLOPS: peak, BandwidthGBs: c.TriadGBs, StepOverheadUS: HostStepOverheadUS,
 	}
 }

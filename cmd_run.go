@@ -10,6 +10,7 @@ import (
 
 	"github.com/mirrorbench/mirrorbench/bench"
 	"github.com/mirrorbench/mirrorbench/hardware"
+	"github.com/mirrorbench/mirrorbench/results/store"
 	"github.com/mirrorbench/mirrorbench/scenarios"
 )
 
@@ -31,13 +32,14 @@ files by path, writes one JSON record per run and a benchmark-format file
 		fs.BoolVar(&f.quiet, "quiet", false, "no progress output")
 		fs.StringVar(&f.opt.ExportWeights, "export-weights", "", "write each run's final weights to this safetensors file (Keras names and shapes)")
 		fs.StringVar(&f.opt.InitWeights, "init-weights", "", "start from this safetensors file instead of the seeded Keras initialisation")
+		fs.StringVar(&f.store, "store", defaultStore, storeUsage+`; "" stores nothing`)
 		fs.StringVar(&f.shard, "shard", "", "I/N: run only every N-th run of the expanded list (scenarios x seeds x count), starting at the I-th")
 		return f.run
 	},
 }
 
 type runFlags struct {
-	out, shard                  string
+	out, shard, store           string
 	count                       int
 	requireAll, markdown, quiet bool
 	opt                         bench.Options
@@ -75,6 +77,9 @@ func (f *runFlags) run(std streams, names []string) error {
 	if err != nil {
 		return badUsage("run: --shard: %v", err)
 	}
+	if inv.Store = f.openStore(ctx, std); inv.Store != nil {
+		defer inv.Store.Close()
+	}
 	outcome, err := inv.Execute(ctx, runs)
 	if outcome == nil { // --out unusable: found before any training
 		return usageError{err}
@@ -94,6 +99,21 @@ func (f *runFlags) run(std streams, names []string) error {
 		return errUnmet
 	}
 	return nil
+}
+
+// openStore opens the results store the run's records also go to. One that
+// cannot be opened costs a warning, not the run: the record files are still
+// written and the exit status is what it would be without a store.
+func (f *runFlags) openStore(ctx context.Context, std streams) store.Store {
+	if f.store == "" {
+		return nil
+	}
+	st, err := store.Open(ctx, f.store)
+	if err != nil {
+		fmt.Fprintf(std.err, "warning: results store %s: %v (records go to files only)\n", store.Redact(f.store), err)
+		return nil
+	}
+	return st
 }
 
 // summarize prints the summary table, draws the plots and says where

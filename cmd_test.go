@@ -34,7 +34,7 @@ func TestMalformedScenarioExits2(t *testing.T) {
 				t.Fatal(err)
 			}
 			var stdout, stderr bytes.Buffer
-			code := mainExit([]string{"run", "--out", filepath.Join(dir, "out"), file}, &stdout, &stderr)
+			code := mainExit([]string{"run", "--store", "", "--out", filepath.Join(dir, "out"), file}, &stdout, &stderr)
 			if code != 2 {
 				t.Fatalf("exit %d, want 2; stderr:\n%s", code, stderr.String())
 			}

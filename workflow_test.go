@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/mirrorbench/mirrorbench/results"
 )
 
 func onlyRecord(t *testing.T, dir string) string {
@@ -26,7 +28,7 @@ func onlyRecord(t *testing.T, dir string) string {
 func TestExportVerifyEval(t *testing.T) {
 	dir := t.TempDir()
 	weights := filepath.Join(dir, "w.safetensors")
-	code, out, errOut := runCLI(t, "run", "--quiet", "--out", dir, "--train-limit", "1024", "--export-weights", weights, "smoke")
+	code, out, errOut := runCLI(t, "run", "--store", "", "--quiet", "--out", dir, "--train-limit", "1024", "--export-weights", weights, "smoke")
 	if code != 0 {
 		t.Fatalf("run: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -76,7 +78,7 @@ func TestExportVerifyEval(t *testing.T) {
 // report renders from stored records and skips a truncated one with a warning.
 func TestReportSkipsTruncatedRecord(t *testing.T) {
 	dir := t.TempDir()
-	if code, _, errOut := runCLI(t, "run", "--quiet", "--out", dir, "--train-limit", "512", "smoke"); code > 1 { // 512 images may miss the target: fine here
+	if code, _, errOut := runCLI(t, "run", "--store", "", "--quiet", "--out", dir, "--train-limit", "512", "smoke"); code > 1 { // 512 images may miss the target: fine here
 		t.Fatalf("run: exit %d: %s", code, errOut)
 	}
 	data, err := os.ReadFile(onlyRecord(t, dir))
@@ -108,8 +110,55 @@ func TestUnwritableOutExits2(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, _, errOut := runCLI(t, "run", "--out", filepath.Join(file, "sub"), "smoke")
+	code, _, errOut := runCLI(t, "run", "--store", "", "--out", filepath.Join(file, "sub"), "smoke")
 	if code != 2 || !strings.Contains(errOut, "--out") {
 		t.Errorf("exit %d, stderr %q; want 2 naming --out", code, errOut)
+	}
+}
+
+// Records go into the results store as they are written, once each: a second
+// upload of the same files adds nothing, history shows each run once, and the
+// dashboard is written from the store.
+func TestStoreWorkflow(t *testing.T) {
+	dir := t.TempDir()
+	db, out := filepath.Join(dir, "t.db"), filepath.Join(dir, "out")
+	if code, _, errOut := runCLI(t, "run", "--store", db, "--quiet", "--count", "2", "--out", out, "--train-limit", "512", "smoke"); code > 1 {
+		t.Fatalf("run: exit %d: %s", code, errOut)
+	}
+	code, stdout, errOut := runCLI(t, "upload", "--store", db, out)
+	if code != 0 || !strings.Contains(stdout, "0 added, 2 already stored, 0 rejected") {
+		t.Fatalf("upload of stored records: exit %d, %q %q", code, stdout, errOut)
+	}
+	code, stdout, errOut = runCLI(t, "history", "--store", db, "--scenario", "smoke")
+	if code != 0 || !strings.Contains(stdout, "2 points, 0 changes") {
+		t.Fatalf("history: exit %d, %q %q", code, stdout, errOut)
+	}
+	code, stdout, errOut = runCLI(t, "dashboard", "--store", db, "--out", filepath.Join(dir, "dash"))
+	if code != 0 {
+		t.Fatalf("dashboard: exit %d, %q %q", code, stdout, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dash", "index.html")); err != nil {
+		t.Error(err)
+	}
+	if code, _, _ := runCLI(t, "history", "--store", db, "--metric", "bogus"); code != 2 {
+		t.Errorf("history --metric bogus: exit %d, want 2", code)
+	}
+}
+
+// A store that cannot be reached costs a warning that never shows its
+// password; the record files are written and the exit status is the run's.
+func TestUnreachableStoreIsAWarning(t *testing.T) {
+	dir := t.TempDir()
+	code, _, errOut := runCLI(t, "run", "--store", "postgres://bench:s3cret@127.0.0.1:1/results", "--quiet", "--out", dir, "--train-limit", "512", "smoke")
+	rec, err := results.ReadRecord(onlyRecord(t, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	if rec.Status != results.StatusOK {
+		want = 1
+	}
+	if code != want || !strings.Contains(errOut, "warning: results store") || strings.Contains(errOut, "s3cret") {
+		t.Errorf("exit %d (want %d), stderr %q: want a warning without the password", code, want, errOut)
 	}
 }

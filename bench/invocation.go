@@ -11,6 +11,7 @@ import (
 
 	"github.com/mirrorbench/mirrorbench/hardware"
 	"github.com/mirrorbench/mirrorbench/results"
+	"github.com/mirrorbench/mirrorbench/results/store"
 	"github.com/mirrorbench/mirrorbench/scenarios"
 )
 
@@ -21,6 +22,7 @@ type Invocation struct {
 	RequireAll bool
 	Options    Options
 	Env        *Env
+	Store      store.Store // where finished records also go; nil for none
 }
 
 // Outcome is what an invocation produced.
@@ -91,6 +93,7 @@ func (inv *Invocation) Execute(ctx context.Context, runs []*scenarios.Scenario) 
 		if err := results.WriteRecord(path, rec); err != nil {
 			return out, err
 		}
+		inv.store(ctx, rec)
 		out.Records = append(out.Records, rec)
 		inv.Env.Progress.Start("  %s: %s%s -> %s", sc.Name, rec.Status, reasonSuffix(rec), path)
 		if err := results.WriteFileAtomic(out.BenchFile, results.BenchFile(out.Records, cpuName(inv.Env.Host))); err != nil {
@@ -99,6 +102,18 @@ func (inv *Invocation) Execute(ctx context.Context, runs []*scenarios.Scenario) 
 	}
 	out.Unmet = unmet(out.Records, inv.RequireAll)
 	return out, nil
+}
+
+// store puts a finished run's record into the results store, if there is
+// one, even after Ctrl-C. A store that fails costs a warning, not the run:
+// the record's file is written and the exit status does not change.
+func (inv *Invocation) store(ctx context.Context, rec *results.Record) {
+	if inv.Store == nil {
+		return
+	}
+	if _, err := inv.Store.Put(context.WithoutCancel(ctx), rec); err != nil {
+		fmt.Fprintf(Stderr, "warning: results store: %v\n", err)
+	}
 }
 
 // runOptions gives each run its own weights file when several runs export.

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/mirrorbench/mirrorbench/bench"
+	"github.com/mirrorbench/mirrorbench/results/dashboard"
+	"github.com/mirrorbench/mirrorbench/results/history"
+	"github.com/mirrorbench/mirrorbench/results/store"
+)
+
+// defaultStore is the results store every verb uses unless --store says
+// otherwise: an embedded SQLite file.
+const defaultStore = "results/mirrorbench.db"
+
+const storeUsage = "results store: a SQLite file path, or a postgres:// DSN for a shared one"
+
+// storeFlag declares --store on a verb.
+func storeFlag(fs *flag.FlagSet) *string {
+	return fs.String("store", defaultStore, storeUsage)
+}
+
+// openStore opens the store a verb reads; a store that cannot be opened is
+// an error naming it (never its password).
+func openStore(ctx context.Context, dsn string) (store.Store, error) {
+	if dsn == "" {
+		return nil, badUsage("--store: give a SQLite file or a postgres:// DSN")
+	}
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("--store %s: %w", store.Redact(dsn), err)
+	}
+	return st, nil
+}
+
+var uploadVerb = verb{
+	name: "upload", synopsis: "[--store DSN] DIR|FILE...", brief: "upload DIR|FILE...", summary: "store existing run records in the results store",
+	help: `Stores run records (files, or folders of *.json records) in the results store.
+A record already stored is not stored again; a file that is not a complete record
+is rejected with its name, and the others are stored all the same (exit status 2).
+`,
+	minArgs: 1, maxArgs: -1, argsHint: "name at least one record file or folder",
+	setup: func(fs *flag.FlagSet) func(streams, []string) error {
+		dsn := storeFlag(fs)
+		return func(std streams, paths []string) error {
+			ctx := context.Background()
+			st, err := openStore(ctx, *dsn)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			up, err := bench.UploadRecords(ctx, st, paths)
+			for _, r := range up.Rejected {
+				fmt.Fprintf(std.err, "rejected: %v\n", r)
+			}
+			fmt.Fprintf(std.out, "%s: %v\n", store.Redact(*dsn), up)
+			switch {
+			case err != nil:
+				return err
+			case len(up.Rejected) > 0:
+				return usageError{fmt.Errorf("%w: rejected files", errShown)}
+			}
+			return nil
+		}
+	},
+}
+
+var historyVerb = verb{
+	name: "history", synopsis: "[--store DSN] [--scenario S] [--metric M] [--host H]", brief: "history [flags]", summary: "each scenario's results over commits and time, with change points",
+	help: `Prints, per scenario and host class, the stored runs in time order with their
+commit and the chosen metric, and marks the change points found in each series
+(E-divisive means with a permutation test; see 'go doc ./results/history').
+`,
+	maxArgs: 0, argsHint: "takes no arguments (use the flags)",
+	setup: func(fs *flag.FlagSet) func(streams, []string) error {
+		dsn := storeFlag(fs)
+		var f store.Filter
+		fs.StringVar(&f.Scenario, "scenario", "", "only this scenario")
+		fs.StringVar(&f.Host, "host", "", "only host classes containing this text")
+		metric := fs.String("metric", "samples_per_second", "samples_per_second | us_per_sample | test_accuracy | time_to_target")
+		return func(std streams, _ []string) error {
+			series, err := storedSeries(*dsn, f, *metric)
+			if err != nil {
+				return err
+			}
+			if len(series) == 0 {
+				return fmt.Errorf("history: no stored runs match in %s", store.Redact(*dsn))
+			}
+			return history.WriteText(std.out, series)
+		}
+	},
+}
+
+var dashboardVerb = verb{
+	name: "dashboard", synopsis: "[--store DSN] --out DIR", brief: "dashboard --out DIR", summary: "a static HTML page of the stored history",
+	help: `Writes DIR/index.html: one self-contained page (no network needed to open it)
+with, per scenario, throughput and test accuracy over time, one series per host
+class, change points marked, and each point linked to its run's key facts.
+`,
+	maxArgs: 0, argsHint: "takes no arguments (use --out)",
+	setup: func(fs *flag.FlagSet) func(streams, []string) error {
+		dsn := storeFlag(fs)
+		out := fs.String("out", "results/out/dashboard", "folder for index.html")
+		return func(std streams, _ []string) error {
+			speed, err := storedSeries(*dsn, store.Filter{}, "samples_per_second")
+			if err != nil {
+				return err
+			}
+			acc, err := storedSeries(*dsn, store.Filter{}, "test_accuracy")
+			if err != nil {
+				return err
+			}
+			path, err := dashboard.Write(*out, speed, acc, time.Now())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(std.out, path)
+			return nil
+		}
+	},
+}
+
+// storedSeries reads the runs f selects and builds their series of metric.
+func storedSeries(dsn string, f store.Filter, metric string) ([]history.Series, error) {
+	ctx := context.Background()
+	st, err := openStore(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	runs, err := st.Runs(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	series, err := history.Build(runs, metric)
+	if err != nil {
+		return nil, badUsage("--metric: %v", err)
+	}
+	return series, nil
+}

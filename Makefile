@@ -4,7 +4,7 @@ OUT   ?= results/out
 # Fuzz time per target in `make test`.
 FUZZTIME ?= 5s
 
-.PHONY: test vet fuzz bench bench-quick benchstat compare framework-compare clean
+.PHONY: test vet fuzz bench bench-quick benchstat compare compare-check framework-compare clean
 
 test: vet
 	$(GO) test -count=1 ./...
@@ -41,10 +41,17 @@ benchstat:
 clean:
 	rm -rf $(OUT)
 
-# Benchmarks of BASE against the working tree, interleaved, with a verdict:
-#   make compare BASE=HEAD~1 [COUNT=10]
+# Benchmarks of BASE against the working tree, interleaved and paired by
+# round, with a verdict (about 3.5 minutes on 2 cores):
+#   make compare BASE=HEAD~1 [COUNT=20]
 compare:
-	BASE=$(BASE) COUNT=$(or $(COUNT),10) .ci/compare.sh
+	BASE=$(BASE) COUNT=$(or $(COUNT),20) .ci/compare.sh
+
+# How often make compare's verdict catches known slowdowns, and raises false
+# alarms: records rounds under injected slowdowns, then replays the verdict
+# (ROUNDS=30: about 13 minutes). See docs/compare.md.
+compare-check:
+	.ci/compare-check.sh
 
 # The native engine beside PyTorch (Debian's python3-torch, installed on
 # first use) on the same model, batch and MNIST files: bench/frameworks/.

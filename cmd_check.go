@@ -83,7 +83,7 @@ accuracy on the 10,000 MNIST test images.
 }
 
 var hardwareVerb = verb{
-	name: "hardware", synopsis: "[--results DIR]", brief: "hardware", summary: "this host, its calibration, the reference profiles",
+	name: "hardware", synopsis: "[--results DIR] [--recalibrate]", brief: "hardware", summary: "this host, its calibration, the reference profiles",
 	help: `Describes this host, calibrates it (the native engine's sgemm and memory bandwidth;
 cached per host, kernel and build), and projects the reference CNN on it and on the
 reference profiles.
@@ -91,9 +91,14 @@ reference profiles.
 	maxArgs: -1, // extra arguments are ignored, as they always were
 	setup: func(fs *flag.FlagSet) func(streams, []string) error {
 		dir := fs.String("results", "", "a folder of run records: their measured µs/sample joins the table")
+		fresh := fs.Bool("recalibrate", false, "measure the calibration anew instead of reading the cached one")
 		return func(std streams, _ []string) error {
 			h := hardware.Detect()
-			if err := bench.Calibrate(&h, bench.BuildInfo()); err != nil {
+			calibrate := bench.Calibrate
+			if *fresh {
+				calibrate = bench.Recalibrate
+			}
+			if err := calibrate(&h, bench.BuildInfo()); err != nil {
 				return err
 			}
 			return bench.WriteHostReport(std.out, h, *dir)

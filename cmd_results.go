@@ -30,8 +30,11 @@ reduction, batch, epochs and targets.
 var compareVerb = verb{
 	name: "compare", synopsis: "[flags] OLD NEW", brief: "compare [flags] OLD NEW", summary: "benchstat-style comparison with a verdict (exit 1 on regression)",
 	help: `Compares benchmark-format results (files, or folders of *.txt; several joined with
-commas merge): per benchmark and unit, the median and 95% confidence interval of each
-side, the change, and the Mann-Whitney U p-value, as benchstat does.
+commas merge): one verdict per benchmark, on its steadiest metric (cpu-ns/sample when
+both sides have it), with the change, its interval, the p-value, and the smallest change
+the data could have shown ("could see"). With --paired, the i-th OLD and NEW samples of
+a benchmark come from one interleaved round and are compared pair by pair (Wilcoxon
+signed-rank on the ratios); otherwise with the Mann-Whitney U test, as benchstat does.
 Exit status 1 when a change is significant, in the bad direction and beyond
 --threshold, or NEW falls below --accuracy-floor that OLD met; 0 otherwise.
 `,
@@ -40,7 +43,8 @@ Exit status 1 when a change is significant, in the bad direction and beyond
 		var opt compare.Options
 		format := fs.String("format", "text", "text | markdown | csv")
 		fs.Float64Var(&opt.Threshold, "threshold", compare.DefaultThreshold, "a significant regression smaller than this fraction does not fail")
-		fs.Float64Var(&opt.Alpha, "alpha", compare.DefaultAlpha, "significance level of the Mann-Whitney U test")
+		fs.Float64Var(&opt.Alpha, "alpha", compare.DefaultAlpha, "family-wise significance level, divided among the benchmarks compared")
+		fs.BoolVar(&opt.Paired, "paired", false, "pair the i-th OLD and NEW sample of each benchmark (interleaved rounds): Wilcoxon signed-rank test on the ratios")
 		fs.Float64Var(&opt.AccuracyFloor, "accuracy-floor", 0, "fail when OLD's median test accuracy met this and NEW's does not (0: off)")
 		return func(std streams, paths []string) error {
 			return runCompare(std, paths, *format, opt)

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # make compare BASE=<git ref>: benchmarks of BASE and of the working tree, run
-# interleaved (base, head, base, head, ...) for COUNT rounds so machine noise
-# falls on both sides alike, then mirrorbench's verdict.
+# in COUNT interleaved rounds, then mirrorbench's verdict. Each round runs both
+# sides back to back, the order alternating (base first in odd rounds, head
+# first in even ones) so that neither side always runs second; compare pairs
+# the two samples of each round (--paired), so drift of the machine between
+# rounds cancels. The defaults were chosen by measurement: docs/compare.md.
 #
-# Environment: BASE (required), COUNT (10), BENCH (benchmark regexp, default
-# the native suite), BENCHTIME (20x), OUT (results/out/compare), FORMAT (text).
+# Environment: BASE (required), COUNT (20), BENCH (benchmark regexp, default
+# the native suite), BENCHTIME (200x), OUT (results/out/compare), FORMAT (text).
 set -euo pipefail
 : "${BASE:?set BASE to a git ref, e.g. make compare BASE=HEAD~1}"
-COUNT=${COUNT:-10}
+COUNT=${COUNT:-20}
 BENCH=${BENCH:-Train/scenario=(reference-cpu1|reference-multicore|mirrored-cpu2|mirrored-cpu2-canonical)/}
-BENCHTIME=${BENCHTIME:-20x}
+BENCHTIME=${BENCHTIME:-200x}
 OUT=${OUT:-results/out/compare}
 top=$(git rev-parse --show-toplevel)
 cd "$top"
@@ -25,11 +28,12 @@ go test -c -o "$work/head.test" .
 base_txt="$OUT/base.txt" head_txt="$OUT/head.txt"
 : >"$base_txt"
 : >"$head_txt"
+bench_base() { (cd "$work/base" && "$work/base.test" -test.run '^$' -test.bench "$BENCH" -test.benchtime "$BENCHTIME" -test.count 1) >>"$base_txt"; }
+bench_head() { "$work/head.test" -test.run '^$' -test.bench "$BENCH" -test.benchtime "$BENCHTIME" -test.count 1 >>"$head_txt"; }
 for i in $(seq 1 "$COUNT"); do
   echo "compare: round $i/$COUNT" >&2
-  (cd "$work/base" && "$work/base.test" -test.run '^$' -test.bench "$BENCH" -test.benchtime "$BENCHTIME" -test.count 1) >>"$base_txt"
-  "$work/head.test" -test.run '^$' -test.bench "$BENCH" -test.benchtime "$BENCHTIME" -test.count 1 >>"$head_txt"
+  if [ $((i % 2)) = 1 ]; then bench_base; bench_head; else bench_head; bench_base; fi
 done
 
-go run . compare --format markdown "$base_txt" "$head_txt" >"$OUT/summary.md" || true
-go run . compare --format "${FORMAT:-text}" "$base_txt" "$head_txt"
+go run . compare --paired --format markdown "$base_txt" "$head_txt" >"$OUT/summary.md" || true
+go run . compare --paired --format "${FORMAT:-text}" "$base_txt" "$head_txt"

@@ -68,6 +68,7 @@ func (e *Env) Run(ctx context.Context, sc *scenarios.Scenario, opt Options) *res
 	rec := newRecord(sc, e)
 	start := time.Now()
 	rec.StartedAt = start.UTC().Format(time.RFC3339)
+	rec.LoadAtStart = hardware.LoadAverage()
 	defer e.Progress.Done()
 	defer func() {
 		rec.FinishedAt = time.Now().UTC().Format(time.RFC3339)
@@ -110,6 +111,9 @@ func (e *Env) train(ctx context.Context, p plan, ds *trainer.Dataset, rec *resul
 	// warm-up; keep at least half of the first epoch measured.
 	meter := newMeter(min(sc.WarmupSteps, s.sh.Steps()/2), sc.GlobalBatch)
 	rec.Status = results.StatusOK
+	if p.opt.Checkpoint != nil { // from the first step on, a killed run leaves a record
+		checkpoint(rec, meter, p.opt.Checkpoint, start)
+	}
 	for epoch := 1; epoch <= p.epochs; epoch++ {
 		ep, err := e.trainEpoch(ctx, s, epoch, p, meter)
 		if err != nil {
@@ -158,7 +162,7 @@ func checkpoint(rec *results.Record, m *meter, store func(*results.Record), star
 	c.Epochs = append([]results.Epoch(nil), rec.Epochs...)
 	c.Targets = append([]results.TargetResult(nil), rec.Targets...)
 	c.Status = results.StatusInterrupted
-	c.Reason = fmt.Sprintf("the process stopped after epoch %d of %d (record written at each epoch's end)", len(c.Epochs), rec.EpochsPlanned)
+	c.Reason = fmt.Sprintf("the process stopped after epoch %d of %d (record written as training starts and at each epoch's end)", len(c.Epochs), rec.EpochsPlanned)
 	c.FinishedAt = time.Now().UTC().Format(time.RFC3339)
 	c.WallSecs = time.Since(start).Seconds()
 	m.fill(&c)

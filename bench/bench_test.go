@@ -208,11 +208,11 @@ func TestCheckpointAfterEachEpoch(t *testing.T) {
 	var got []*results.Record
 	opt := Options{Epochs: 3, TrainLimit: 256, Checkpoint: func(r *results.Record) { got = append(got, r) }}
 	final := testEnv.Run(context.Background(), smoke(t, func(s *scenarios.Scenario) { s.Epochs = 3 }), opt)
-	if len(got) != 2 {
-		t.Fatalf("%d checkpoints, want 2 (after epochs 1 and 2)", len(got))
+	if len(got) != 3 {
+		t.Fatalf("%d checkpoints, want 3 (before epoch 1, after epochs 1 and 2)", len(got))
 	}
 	for i, r := range got {
-		if r.Status != results.StatusInterrupted || len(r.Epochs) != i+1 || !strings.Contains(r.Reason, "stopped after epoch") {
+		if r.Status != results.StatusInterrupted || len(r.Epochs) != i || !strings.Contains(r.Reason, "the process stopped") {
 			t.Errorf("checkpoint %d: status %s, %d epochs, reason %q", i, r.Status, len(r.Epochs), r.Reason)
 		}
 		path := filepath.Join(t.TempDir(), "r.json")
@@ -223,7 +223,7 @@ func TestCheckpointAfterEachEpoch(t *testing.T) {
 			t.Errorf("checkpoint %d unreadable: %v", i, err)
 		}
 	}
-	if final.Status == results.StatusInterrupted || len(final.Epochs) != 3 || len(got[0].Epochs) != 1 {
+	if final.Status == results.StatusInterrupted || len(final.Epochs) != 3 || len(got[1].Epochs) != 1 {
 		t.Errorf("the final record (%s, %d epochs) or a checkpoint was changed after the fact", final.Status, len(final.Epochs))
 	}
 }

@@ -2,7 +2,9 @@ package bench
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,6 +35,37 @@ func Calibrate(h *hardware.Host, build results.Build) error {
 	return nil
 }
 
+// Recalibrate forgets the cached calibration of this host, kernel and build,
+// then calibrates as Calibrate does.
+func Recalibrate(h *hardware.Host, build results.Build) error {
+	if err := forgetCalibration("", *h, nativeKernel(build)); err != nil {
+		return err
+	}
+	return Calibrate(h, build)
+}
+
+// forgetCalibration removes the cached calibration of h and k, if any: the
+// next Calibrate measures anew.
+func forgetCalibration(dir string, h hardware.Host, k hardware.Kernel) error {
+	path, err := calibrationPath(dir, h, k)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// calibrationPath is where the calibration of h and k is cached.
+func calibrationPath(dir string, h hardware.Host, k hardware.Kernel) (string, error) {
+	dir, err := calibrationDir(dir)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "calibration-"+h.Fingerprint()+"-"+fileSafe(k.Name)+".json"), nil
+}
+
 // nativeKernel is the native engine's single-threaded C = A·B on the shape
 // worth calibrating: the dense layer's forward GEMM at Keras's default batch.
 func nativeKernel(build results.Build) hardware.Kernel {
@@ -54,8 +87,7 @@ func nativeKernel(build results.Build) hardware.Kernel {
 func cachedCalibration(dir string, h hardware.Host, k hardware.Kernel, threads []int) (hardware.Calibration, error) {
 	threads = hardware.NormalizeThreads(threads)
 	fp := h.Fingerprint()
-	dir, dirErr := calibrationDir(dir)
-	path := filepath.Join(dir, "calibration-"+fp+"-"+fileSafe(k.Name)+".json")
+	path, dirErr := calibrationPath(dir, h, k)
 	if dirErr == nil {
 		if c, err := readCalibration(path); err == nil && c.Covers(fp, k, threads) {
 			return c, nil

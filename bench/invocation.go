@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -73,14 +72,21 @@ func (inv *Invocation) Execute(ctx context.Context, runs []*scenarios.Scenario) 
 		return nil, err
 	}
 	stamp := time.Now().UTC().Format("20060102T150405Z")
-	out := &Outcome{BenchFile: filepath.Join(inv.Out, "bench-"+stamp+".txt")}
+	benchFile, err := results.CreateExclusive(inv.Out, "bench-"+stamp, ".txt")
+	if err != nil {
+		return nil, err
+	}
+	out := &Outcome{BenchFile: benchFile}
 	for i, sc := range runs {
 		if ctx.Err() != nil {
 			break
 		}
 		inv.Env.Progress.Start("[%d/%d] %s (engine %s, devices %s, %s, batch %d, seed %d)",
 			i+1, len(runs), sc.Name, sc.Engine, sc.Devices, sc.Strategy, sc.GlobalBatch, sc.Seed)
-		path := filepath.Join(inv.Out, fmt.Sprintf("%s-seed%d-%s-%02d.json", sc.Name, sc.Seed, stamp, i+1))
+		path, err := results.CreateExclusive(inv.Out, fmt.Sprintf("%s-seed%d-%s-%02d", sc.Name, sc.Seed, stamp, i+1), ".json")
+		if err != nil {
+			return out, err
+		}
 		opt := inv.runOptions(sc, i, len(runs))
 		opt.Checkpoint = func(r *results.Record) {
 			addEfficiency(r, inv.Env.Host)

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"math"
 	"time"
 
 	"github.com/mirrorbench/mirrorbench/results"
@@ -14,6 +15,8 @@ type meter struct {
 	steps         int
 	steady        time.Duration // wall time of the steps after warm-up
 	steadySteps   int
+	stepMean      float64 // running mean and sum of squared deviations of the
+	stepM2        float64 // steady steps' seconds (Welford), for their spread
 	times         struct {
 		data, eval time.Duration
 		phases     trainer.StepTimes
@@ -31,6 +34,10 @@ func (m *meter) step(data time.Duration, phases trainer.StepTimes, total time.Du
 	if m.steps > m.warmup {
 		m.steady += total
 		m.steadySteps++
+		x := total.Seconds()
+		d := x - m.stepMean
+		m.stepMean += d / float64(m.steadySteps)
+		m.stepM2 += d * (x - m.stepMean)
 	}
 }
 
@@ -41,6 +48,9 @@ func (m *meter) fill(rec *results.Record) {
 		sps := float64(m.steadySteps*m.batch) / m.steady.Seconds()
 		rec.Throughput.SamplesPerSecond = sps
 		rec.Throughput.USPerSample = 1e6 / sps
+	}
+	if m.steadySteps > 1 && m.stepMean > 0 {
+		rec.Throughput.StepCV = math.Sqrt(m.stepM2/float64(m.steadySteps-1)) / m.stepMean
 	}
 	rec.Timing = results.Timing{
 		ComputeSeconds:   m.times.phases.Compute.Seconds(),

@@ -1,6 +1,9 @@
 package bench
 
 import (
+	"fmt"
+	"sync"
+
 	"github.com/mirrorbench/mirrorbench/hardware"
 	"github.com/mirrorbench/mirrorbench/results"
 	"github.com/mirrorbench/mirrorbench/scenarios"
@@ -36,4 +39,20 @@ func addEfficiency(rec *results.Record, h *hardware.Host) {
 		FLOPPerSample: w.TrainFLOPsPerSample, AchievedGFLOPS: achieved,
 		PeakGFLOPS: peak, ShareOfPeak: share,
 	}
+	if share > 1 {
+		distrustCalibration(h)
+	}
+}
+
+var distrusted sync.Once
+
+// distrustCalibration forgets the cached calibration of a host that a run
+// has just outpaced: it was measured in a busy moment, and every later
+// "% of peak" would inherit the error. The next run measures it again.
+func distrustCalibration(h *hardware.Host) {
+	distrusted.Do(func() {
+		if err := forgetCalibration("", *h, hardware.Kernel{Name: h.Calibration.Kernel}); err == nil {
+			fmt.Fprintln(Stderr, "note: this run beat the host's calibrated sgemm peak, measured in a busy moment; the next run calibrates again")
+		}
+	})
 }

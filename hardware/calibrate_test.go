@@ -45,6 +45,11 @@ func TestCalibrate(t *testing.T) {
 	if len(c.SgemmGFLOPS) != 2 || c.SgemmGFLOPS[1] <= 0 || c.SgemmGFLOPS[2] <= 0 {
 		t.Errorf("SgemmGFLOPS = %v, want positive figures for threads 1 and 2 only", c.SgemmGFLOPS)
 	}
+	for threads, s := range c.SgemmSpread {
+		if s < 0 || s >= 1 {
+			t.Errorf("SgemmSpread[%d] = %g, want in [0, 1)", threads, s)
+		}
+	}
 	if c.CopyGBs <= 0 || c.TriadGBs <= 0 {
 		t.Errorf("copy %g GB/s, triad %g GB/s: want both positive", c.CopyGBs, c.TriadGBs)
 	}

@@ -14,8 +14,12 @@ import (
 const (
 	UnitSamplesPerSec = "samples/s"
 	UnitNsPerSample   = "ns/sample"
-	UnitTestAcc       = "test-acc"
-	UnitSecToTarget   = "sec-to-target"
+	// UnitCPUNsPerSample is the process's CPU time per sample (all threads),
+	// which BenchmarkTrain reports and compare prefers; run records do not
+	// carry it.
+	UnitCPUNsPerSample = "cpu-ns/sample"
+	UnitTestAcc        = "test-acc"
+	UnitSecToTarget    = "sec-to-target"
 )
 
 var unitBetter = []struct{ unit, better string }{

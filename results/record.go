@@ -67,6 +67,10 @@ type Record struct {
 	StartedAt  string  `json:"started_at"`
 	FinishedAt string  `json:"finished_at"`
 	WallSecs   float64 `json:"wall_seconds"`
+	// LoadAtStart is the machine's 1-minute load average when the run
+	// started (0 where the system does not tell): a busy machine makes
+	// slow, noisy runs.
+	LoadAtStart float64 `json:"load_at_start,omitempty"`
 
 	Epochs      []Epoch        `json:"epochs"`
 	Targets     []TargetResult `json:"targets"`
@@ -128,7 +132,20 @@ type Throughput struct {
 	ScalingEfficiency float64 `json:"scaling_efficiency,omitempty"`
 	BaselineSPS       float64 `json:"baseline_samples_per_second,omitempty"`
 	BurstSPS          float64 `json:"burst_samples_per_second,omitempty"`
+	// StepCV is the coefficient of variation of the steady steps' wall
+	// times: how noisy the figures above are. Above NoisyStepCV a run's
+	// speed is marked as not comparable.
+	StepCV float64 `json:"step_cv,omitempty"`
 }
+
+// NoisyStepCV is the step-time variation above which a run's speed is too
+// noisy to compare: steps of one configuration on a quiet machine vary by a
+// few per cent; a quarter means other load shared the cores.
+const NoisyStepCV = 0.25
+
+// Noisy says whether the run's speed was measured amid too much noise to be
+// compared with another run's.
+func (t Throughput) Noisy() bool { return t.StepCV > NoisyStepCV }
 
 // Efficiency relates the steady-state speed to the host's calibrated peak.
 type Efficiency struct {

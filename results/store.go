@@ -2,7 +2,9 @@ package results
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,6 +35,30 @@ func WriteFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// CreateExclusive creates a new, empty file dir/name+ext that no other
+// process holds: if that name is taken (another run of the same second, a
+// CI shard writing into the same shared folder), it takes name-2+ext,
+// name-3+ext, and so on. Creation is exclusive (O_EXCL), so two writers
+// racing for one name each end with a file of their own. The file is then
+// filled with WriteFileAtomic, which replaces it whole.
+func CreateExclusive(dir, name, ext string) (string, error) {
+	for i := 1; i <= 1000; i++ {
+		path := filepath.Join(dir, name+ext)
+		if i > 1 {
+			path = filepath.Join(dir, fmt.Sprintf("%s-%d%s", name, i, ext))
+		}
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		return path, f.Close()
+	}
+	return "", fmt.Errorf("%s: no free name for %s%s after 1000 tries", dir, name, ext)
 }
 
 // ReadRecord reads and checks a record file.

@@ -2,6 +2,7 @@ package compare
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -28,6 +29,17 @@ func noisySamples(seed uint64, n int, center float64) []float64 {
 	return v
 }
 
+// spreadSamples returns n values around center with log-normal noise of
+// the given sd, from a fixed seed: a noisy machine.
+func spreadSamples(seed uint64, n int, center, sd float64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = center * math.Exp(sd*rng.NormFloat64())
+	}
+	return v
+}
+
 // benchText writes runs in the project's benchmark format: configuration,
 // unit metadata, one line per run (samples/s, ns/sample, test-acc).
 func benchText(name, cpu string, sps []float64, acc float64) string {
@@ -38,6 +50,17 @@ func benchText(name, cpu string, sps []float64, acc float64) string {
 		fmt.Fprintf(&b, "Benchmark%s 200 %.2f samples/s %.1f ns/sample %g test-acc\n", name, v, 1e9/v, acc)
 	}
 	return b.String()
+}
+
+// testRow compares old and new as one samples/s row (higher is better) at
+// the options' alpha, unpaired unless opt.Paired.
+func testRow(t *testing.T, old, new []float64, opt Options) Comparison {
+	t.Helper()
+	opt, err := opt.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return compareRow(rowPlan{name: "X", unit: "samples/s", old: old, new: new, better: 1}, opt.Alpha, opt)
 }
 
 func writeCmpFile(t *testing.T, path, text string) string {
@@ -60,14 +83,18 @@ func mustCompare(t *testing.T, oldPaths, newPaths []string, opt Options) *Report
 	return rep
 }
 
+// cmpRow is the row of a benchmark, which must be judged on unit.
 func cmpRow(t *testing.T, rep *Report, name, unit string) Comparison {
 	t.Helper()
 	for _, c := range rep.Rows {
-		if c.Name == name && c.Unit == unit {
+		if c.Name == name {
+			if c.Unit != unit {
+				t.Fatalf("%s judged on %s, want %s", name, c.Unit, unit)
+			}
 			return c
 		}
 	}
-	t.Fatalf("no row %s %s in %+v", name, unit, rep.Rows)
+	t.Fatalf("no row %s in %+v", name, rep.Rows)
 	return Comparison{}
 }
 

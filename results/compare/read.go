@@ -163,8 +163,92 @@ func expandPath(p string) ([]string, error) {
 	return files, nil
 }
 
-// rowOrder lists the rows of both sides: old's in its order, then those
-// only new has.
+// rowPlan is one benchmark's row before the statistics: the samples of
+// its verdict unit in file order, and what else it measured.
+type rowPlan struct {
+	name, unit     string
+	old, new       []float64
+	better         int
+	accOld, accNew []float64 // test-acc, when the verdict unit is not
+	other          []string  // units neither judged nor test-acc
+}
+
+func (p rowPlan) both() bool { return len(p.old) > 0 && len(p.new) > 0 }
+
+// planRows makes one row per benchmark, in the order benchmarks first
+// appear, old side first, each on the unit chooseUnit picks.
+func planRows(oldS, newS *sideSamples, meta benchfmt.UnitMetadataMap) []rowPlan {
+	var names []string
+	units := map[string][]string{}
+	for _, k := range rowOrder(oldS, newS) {
+		if _, ok := units[k.name]; !ok {
+			names = append(names, k.name)
+		}
+		units[k.name] = append(units[k.name], k.unit)
+	}
+	plans := make([]rowPlan, len(names))
+	for i, name := range names {
+		unit := chooseUnit(name, units[name], oldS, newS)
+		p := rowPlan{name: name, unit: unit, better: betterOf(meta, unit),
+			old: oldS.values[rowKey{name, unit}], new: newS.values[rowKey{name, unit}]}
+		if unit != results.UnitTestAcc {
+			acc := rowKey{name, results.UnitTestAcc}
+			p.accOld, p.accNew = oldS.values[acc], newS.values[acc]
+		}
+		for _, u := range units[name] {
+			if u != unit && u != results.UnitTestAcc {
+				p.other = append(p.other, u)
+			}
+		}
+		plans[i] = p
+	}
+	return plans
+}
+
+// chooseUnit picks a benchmark's verdict unit: the first of PreferredUnits
+// that both sides measured, else the first other unit both measured,
+// test-acc last; failing that (a benchmark on one side only), the same
+// choice among the units either side measured.
+func chooseUnit(name string, units []string, oldS, newS *sideSamples) string {
+	has := func(s *sideSamples, u string) bool { return len(s.values[rowKey{name, u}]) > 0 }
+	both := func(u string) bool { return has(oldS, u) && has(newS, u) }
+	either := func(u string) bool { return has(oldS, u) || has(newS, u) }
+	for _, ok := range []func(string) bool{both, either} {
+		for _, p := range PreferredUnits {
+			if u := tidyUnit(p); ok(u) {
+				return u
+			}
+		}
+		rest := slices.DeleteFunc(slices.Clone(units), func(u string) bool { return u == results.UnitTestAcc })
+		for _, u := range append(rest, results.UnitTestAcc) {
+			if ok(u) {
+				return u
+			}
+		}
+	}
+	return units[0]
+}
+
+func tidyUnit(u string) string {
+	_, tidy := benchunit.Tidy(1, u)
+	return tidy
+}
+
+// alsoMeasured lists the units of all rows that no verdict judged.
+func alsoMeasured(plans []rowPlan) []string {
+	var units []string
+	for _, p := range plans {
+		for _, u := range p.other {
+			if !slices.Contains(units, u) {
+				units = append(units, u)
+			}
+		}
+	}
+	return units
+}
+
+// rowOrder lists the (benchmark, unit) keys of both sides: old's in its
+// order, then those only new has.
 func rowOrder(oldS, newS *sideSamples) []rowKey {
 	keys := slices.Clone(oldS.order)
 	for _, k := range newS.order {
@@ -175,6 +259,11 @@ func rowOrder(oldS, newS *sideSamples) []rowKey {
 	return keys
 }
 
+// knownBetter holds this project's units that results.UnitBetter does not
+// know: run records do not carry them, and `go test -bench` reports them
+// without Unit metadata.
+var knownBetter = map[string]int{results.UnitCPUNsPerSample: -1}
+
 // betterOf says whether higher (+1) or lower (-1) values of a tidied unit
 // are better: from the files' Unit metadata or benchfmt's defaults for go
 // test's units (sec/op, B/op, allocs/op), else from this project's own
@@ -184,8 +273,13 @@ func betterOf(units benchfmt.UnitMetadataMap, unit string) int {
 		return b
 	}
 	for _, u := range results.Units() {
-		if _, tidy := benchunit.Tidy(1, u); tidy == unit {
+		if tidyUnit(u) == unit {
 			return results.UnitBetter(u)
+		}
+	}
+	for u, b := range knownBetter {
+		if tidyUnit(u) == unit {
+			return b
 		}
 	}
 	return 0

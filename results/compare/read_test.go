@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,26 +66,68 @@ func TestCompareGoTestOutput(t *testing.T) {
 	newPath := writeCmpFile(t, filepath.Join(dir, "new.txt"), gotest(1.2e6, 12))
 	rep := mustCompare(t, []string{oldPath}, []string{newPath}, Options{})
 	name := trainName + "-2"
-	for _, tc := range []struct {
-		unit    string
-		better  int
-		verdict string
-	}{
-		{tidySecPerOp, -1, VerdictRegression},
-		{results.UnitSamplesPerSec, 1, VerdictRegression},
-		{"B/op", -1, VerdictNoChange},
-		{"allocs/op", -1, VerdictRegression},
-	} {
-		c := cmpRow(t, rep, name, tc.unit)
-		if c.Better != tc.better || c.Verdict != tc.verdict {
-			t.Errorf("%s: better %d verdict %q, want %d %q", tc.unit, c.Better, c.Verdict, tc.better, tc.verdict)
-		}
+	// No cpu-ns/sample or ns/sample: judged on sec/op.
+	c := cmpRow(t, rep, name, tidySecPerOp)
+	if c.Better != -1 || c.Verdict != VerdictRegression {
+		t.Errorf("sec/op: better %d verdict %q, want -1 regression", c.Better, c.Verdict)
 	}
-	if ns := cmpRow(t, rep, name, tidySecPerOp); math.Abs(ns.Old.Median-1e-3) > 2e-5 {
-		t.Errorf("sec/op median %v, want about 1e-3 (1e6 ns)", ns.Old.Median)
+	if math.Abs(c.Old.Median-1e-3) > 2e-5 {
+		t.Errorf("sec/op median %v, want about 1e-3 (1e6 ns)", c.Old.Median)
+	}
+	if want := []string{results.UnitSamplesPerSec, "B/op", "allocs/op"}; !slices.Equal(rep.AlsoMeasured, want) {
+		t.Errorf("also measured %q, want %q", rep.AlsoMeasured, want)
 	}
 	if !rep.Failed {
 		t.Error("a 20% slower go test run did not fail")
+	}
+}
+
+// The better direction of units without metadata: benchfmt's defaults,
+// this project's units, and cpu-ns/sample.
+func TestBetterOf(t *testing.T) {
+	for unit, want := range map[string]int{
+		tidySecPerOp: -1, "B/op": -1, "allocs/op": -1, results.UnitSamplesPerSec: 1,
+		tidySecPerSample: -1, "cpu-sec/sample": -1, results.UnitTestAcc: 1, "widgets": 0,
+	} {
+		if got := betterOf(nil, unit); got != want {
+			t.Errorf("betterOf(%q) = %d, want %d", unit, got, want)
+		}
+	}
+}
+
+// The verdict unit is the first of PreferredUnits both sides measured.
+func TestChooseUnit(t *testing.T) {
+	line := func(cpu bool, v float64) string {
+		s := fmt.Sprintf("BenchmarkTrain-2 10 %.0f ns/op %.1f samples/s %.0f ns/sample", v*100, 1e9/v, v)
+		if cpu {
+			s += fmt.Sprintf(" %.0f cpu-ns/sample", 0.9*v)
+		}
+		return s + " 0.9 test-acc\n"
+	}
+	file := func(name string, cpu bool, seed uint64) string {
+		var b strings.Builder
+		for _, v := range noisySamples(seed, 6, 40000) {
+			b.WriteString(line(cpu, v))
+		}
+		return writeCmpFile(t, filepath.Join(t.TempDir(), name), b.String())
+	}
+	withCPU, withCPU2, without := file("a.txt", true, 1), file("b.txt", true, 2), file("c.txt", false, 3)
+	for _, tc := range []struct {
+		old, new, unit string
+		also           []string
+	}{
+		{withCPU, withCPU2, "cpu-sec/sample", []string{tidySecPerOp, results.UnitSamplesPerSec, tidySecPerSample}},
+		// Results from before cpu-ns/sample: judged on what both have.
+		{withCPU, without, tidySecPerSample, []string{tidySecPerOp, results.UnitSamplesPerSec, "cpu-sec/sample"}},
+	} {
+		rep := mustCompare(t, []string{tc.old}, []string{tc.new}, Options{})
+		c := cmpRow(t, rep, "Train-2", tc.unit)
+		if c.Better != -1 || c.Accuracy == nil || c.Accuracy.Old != 0.9 {
+			t.Errorf("%s: better %d accuracy %+v", tc.unit, c.Better, c.Accuracy)
+		}
+		if !slices.Equal(rep.AlsoMeasured, tc.also) {
+			t.Errorf("%s: also measured %q, want %q", tc.unit, rep.AlsoMeasured, tc.also)
+		}
 	}
 }
 
@@ -114,7 +157,7 @@ func TestCompareConfigDiffers(t *testing.T) {
 	if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], `"cpu" differs: old "AMD EPYC", new "Intel Xeon"`) {
 		t.Errorf("warnings %q", rep.Warnings)
 	}
-	if len(rep.Rows) != 3 {
+	if len(rep.Rows) != 1 {
 		t.Errorf("%d rows: a differing cpu must not split the rows", len(rep.Rows))
 	}
 }
@@ -132,9 +175,7 @@ func TestCompareReadsBenchFile(t *testing.T) {
 	path := writeCmpFile(t, filepath.Join(t.TempDir(), "bench.txt"), string(results.BenchFile(records, "Test CPU")))
 	rep := mustCompare(t, []string{path}, []string{path}, Options{})
 	name := results.BenchName("smoke", "native", "cpu:0-1", 2)
-	for unit, better := range map[string]int{results.UnitSamplesPerSec: 1, tidySecPerSample: -1, results.UnitTestAcc: 1} {
-		if c := cmpRow(t, rep, name, unit); c.Better != better || c.Old.N != 6 || c.Verdict != VerdictNoChange {
-			t.Errorf("%s: better %d n %d verdict %q", unit, c.Better, c.Old.N, c.Verdict)
-		}
+	if c := cmpRow(t, rep, name, tidySecPerSample); c.Better != -1 || c.Old.N != 6 || c.Verdict != VerdictNoChange || c.Accuracy == nil {
+		t.Errorf("better %d n %d verdict %q accuracy %+v", c.Better, c.Old.N, c.Verdict, c.Accuracy)
 	}
 }

@@ -2,6 +2,7 @@ package compare
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -18,23 +19,24 @@ import (
 
 // Rendering: text, Markdown and CSV.
 
-var compareHeader = []string{"name", "unit", "old", "new", "delta", "p (n)", "verdict"}
+var compareHeader = []string{"benchmark", "unit", "old", "new", "change [CI]", "p", "n", "could see", "verdict"}
 
 // compareRightAligned marks the columns of figures.
-var compareRightAligned = []bool{false, false, true, true, true, false, false}
+var compareRightAligned = []bool{false, false, true, true, true, true, true, true, false}
 
-// WriteText writes an aligned plain-text table, its numbered warnings, the
-// report's warnings and the verdict.
+// WriteText writes an aligned plain-text table, its legend, the accuracy
+// check, its numbered warnings, the report's warnings and the verdict.
 func (r *Report) WriteText(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	notes := &footnotes{index: map[string]int{}}
 	rows := [][]string{compareHeader}
 	for i := range r.Rows {
-		rows = append(rows, r.Rows[i].cells(notes, false))
+		rows = append(rows, r.cells(&r.Rows[i], notes, false))
 	}
 	writeAligned(bw, rows, compareRightAligned)
-	if len(notes.list) > 0 || len(r.Warnings) > 0 {
-		fmt.Fprintln(bw)
+	fmt.Fprintln(bw)
+	for _, l := range r.notesBelow() {
+		fmt.Fprintln(bw, l)
 	}
 	for i, n := range notes.list {
 		fmt.Fprintf(bw, "[%d] %s\n", i+1, n)
@@ -60,18 +62,30 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(bw, "- `%s` %s: %s\n", c.Name, c.Unit, c.Failure)
 	}
 	notes := &footnotes{index: map[string]int{}}
-	fmt.Fprintf(bw, "\n| %s |\n", strings.Join(compareHeader, " | "))
-	fmt.Fprintln(bw, "| --- | --- | ---: | ---: | ---: | --- | --- |")
+	rule := make([]string, len(compareHeader))
+	for i, right := range compareRightAligned {
+		rule[i] = "---"
+		if right {
+			rule[i] = "---:"
+		}
+	}
+	fmt.Fprintf(bw, "\n| %s |\n| %s |\n", strings.Join(compareHeader, " | "), strings.Join(rule, " | "))
 	for i := range r.Rows {
-		cells := r.Rows[i].cells(notes, true)
+		cells := r.cells(&r.Rows[i], notes, true)
 		for j := range cells {
 			cells[j] = mdEscape(cells[j])
 		}
 		cells[0] = "`" + cells[0] + "`"
 		fmt.Fprintf(bw, "| %s |\n", strings.Join(cells, " | "))
 	}
-	if len(notes.list) > 0 || len(r.Warnings) > 0 {
-		fmt.Fprintln(bw)
+	fmt.Fprintln(bw)
+	for _, l := range r.notesBelow() {
+		// An indented line is an item of the line before it.
+		indent, l := "", mdEscape(l)
+		if item, ok := strings.CutPrefix(l, "  "); ok {
+			indent, l = "  ", item
+		}
+		fmt.Fprintf(bw, "%s- %s\n", indent, l)
 	}
 	for i, n := range notes.list {
 		fmt.Fprintf(bw, "- [%d] %s\n", i+1, mdEscape(n))
@@ -86,21 +100,30 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 // every unescaped "|", even inside code spans.
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
-// WriteCSV writes one record per row, in base units and unrounded, for
-// spreadsheets and scripts. NaN is an empty field. Report-level warnings
-// are not in it.
+// WriteCSV writes one record per benchmark, in base units, for
+// spreadsheets and scripts. Medians and p-values are unrounded; figures
+// computed through logarithms (the change's interval, the minimum
+// detectable effect) have 6 significant digits, so that the file does not
+// depend on the last bit of a platform's math library. NaN is an empty
+// field. Report-level warnings are not in it.
 func (r *Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"name", "unit", "better",
+	cw.Write([]string{"name", "unit", "better", "paired",
 		"old_n", "old_median", "old_lo", "old_hi",
 		"new_n", "new_median", "new_lo", "new_hi",
-		"delta_pct", "p", "significant", "verdict", "failure", "warnings"})
+		"delta_pct", "delta_lo_pct", "delta_hi_pct", "p", "alpha", "significant", "mde_pct",
+		"verdict", "failure", "old_test_acc", "new_test_acc", "warnings"})
 	for _, c := range r.Rows {
-		cw.Write([]string{c.Name, c.Unit, strconv.Itoa(c.Better),
+		accOld, accNew := math.NaN(), math.NaN()
+		if c.Accuracy != nil {
+			accOld, accNew = c.Accuracy.Old, c.Accuracy.New
+		}
+		cw.Write([]string{c.Name, c.Unit, strconv.Itoa(c.Better), strconv.FormatBool(c.Paired),
 			strconv.Itoa(c.Old.N), csvFloat(c.Old.Median), csvFloat(c.Old.Lo), csvFloat(c.Old.Hi),
 			strconv.Itoa(c.New.N), csvFloat(c.New.Median), csvFloat(c.New.Lo), csvFloat(c.New.Hi),
-			csvFloat(c.DeltaPct), csvFloat(c.P), strconv.FormatBool(c.Significant),
-			c.Verdict, c.Failure, strings.Join(c.Warnings, "; ")})
+			csvFloat(c.DeltaPct), csvRounded(c.DeltaLo), csvRounded(c.DeltaHi), csvFloat(c.P),
+			csvFloat(r.AlphaEach), strconv.FormatBool(c.Significant), csvRounded(c.MDEPct),
+			c.Verdict, c.Failure, csvFloat(accOld), csvFloat(accNew), strings.Join(c.Warnings, "; ")})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -113,16 +136,35 @@ func csvFloat(v float64) string {
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
+func csvRounded(v float64) string {
+	if math.IsNaN(v) {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'g', 6, 64)
+}
+
+// criteria is what the verdict was judged by, as the verdict line says it.
+func (r *Report) criteria() string {
+	opt := r.Options
+	alpha := fmt.Sprintf("alpha %v", opt.Alpha)
+	if r.Compared > 1 {
+		alpha += fmt.Sprintf(" over %d benchmarks: %.3g each", r.Compared, r.AlphaEach)
+	}
+	parts := []string{alpha, fmt.Sprintf("threshold %g%%", 100*opt.Threshold)}
+	if opt.Paired {
+		parts = append([]string{"paired"}, parts...)
+	}
+	if opt.AccuracyFloor > 0 {
+		parts = append(parts, fmt.Sprintf("accuracy floor %g", opt.AccuracyFloor))
+	}
+	return strings.Join(parts, "; ")
+}
+
 // verdict is the headline and its one-line explanation; the failing rows
 // follow it in each format.
 func (r *Report) verdict() (head, text string) {
-	opt := r.Options
-	criteria := fmt.Sprintf("alpha %v, threshold %g%%", opt.Alpha, 100*opt.Threshold)
-	if opt.AccuracyFloor > 0 {
-		criteria += fmt.Sprintf(", accuracy floor %g", opt.AccuracyFloor)
-	}
 	if r.Failed {
-		return "Regression", fmt.Sprintf("%d of %d comparisons fail (%s)", len(r.Regressions), len(r.Rows), criteria)
+		return "Regression", fmt.Sprintf("%d of %d benchmarks fail (%s)", len(r.Regressions), len(r.Rows), r.criteria())
 	}
 	head = "No significant regression"
 	if !slices.ContainsFunc(r.Rows, decided) {
@@ -131,24 +173,27 @@ func (r *Report) verdict() (head, text string) {
 		head = "Inconclusive"
 	} else if slices.ContainsFunc(r.Rows, func(c Comparison) bool { return c.Verdict == VerdictRegression }) {
 		// Honest wording: there is a significant regression, a small one.
-		head = fmt.Sprintf("No regression beyond the %g%% threshold", 100*opt.Threshold)
+		head = fmt.Sprintf("No regression beyond the %g%% threshold", 100*r.Options.Threshold)
 	}
-	return head, fmt.Sprintf("%s (%s)", r.verdictCounts(), criteria)
+	return head, fmt.Sprintf("%s (%s)", r.verdictCounts(), r.criteria())
 }
 
 // decided reports whether the row's samples could show a difference.
 func decided(c Comparison) bool {
 	switch c.Verdict {
-	case VerdictTooFew, VerdictOnlyOld, VerdictOnlyNew:
+	case VerdictTooFew, VerdictTooNoisy, VerdictOnlyOld, VerdictOnlyNew:
 		return false
 	}
 	return true
 }
 
-// verdictCounts reads like "2 ~, 1 improvement, 1 too few samples".
+// verdictCounts reads like "2 no significant change, 1 improvement, 1 too
+// noisy".
 func (r *Report) verdictCounts() string {
+	words := map[string]string{VerdictNoChange: "no significant change", VerdictTooNoisy: "too noisy"}
 	var parts []string
-	for _, v := range []string{VerdictNoChange, VerdictImprovement, VerdictRegression, VerdictChanged, VerdictTooFew, VerdictOnlyOld, VerdictOnlyNew} {
+	for _, v := range []string{VerdictNoChange, VerdictImprovement, VerdictRegression, VerdictChanged,
+		VerdictTooNoisy, VerdictTooFew, VerdictOnlyOld, VerdictOnlyNew} {
 		n := 0
 		for _, c := range r.Rows {
 			if c.Verdict == v {
@@ -156,29 +201,79 @@ func (r *Report) verdictCounts() string {
 			}
 		}
 		if n > 0 {
-			if v == VerdictNoChange {
-				v = "no significant change"
-			}
-			parts = append(parts, fmt.Sprintf("%d %s", n, v))
+			parts = append(parts, fmt.Sprintf("%d %s", n, cmp.Or(words[v], v)))
 		}
 	}
 	return strings.Join(parts, ", ")
 }
 
+// notesBelow are the lines under the table: what the columns mean, the
+// accuracy check, and the units not judged. A line indented by two spaces
+// details the one before it.
+func (r *Report) notesBelow() []string {
+	lines := []string{fmt.Sprintf("change: %s, with its %.4g%% interval; could see: the change detectable with 80%% power at p < %.3g, given the noise measured",
+		r.estimateWords(), 100*(1-r.AlphaEach), r.AlphaEach)}
+	lines = append(lines, r.accuracyLines()...)
+	if len(r.AlsoMeasured) > 0 {
+		lines = append(lines, "also measured, not judged: "+strings.Join(r.AlsoMeasured, ", "))
+	}
+	return lines
+}
+
+func (r *Report) estimateWords() string {
+	paired := slices.ContainsFunc(r.Rows, func(c Comparison) bool { return c.Paired })
+	unpaired := slices.ContainsFunc(r.Rows, func(c Comparison) bool { return !c.Paired && c.Old.N > 0 && c.New.N > 0 })
+	switch {
+	case paired && unpaired:
+		return "median of new/old per pair where paired, else new/old of the medians"
+	case paired:
+		return "median of new/old per pair"
+	}
+	return "new/old of the medians"
+}
+
+// accuracyLines report the test-acc check: how many benchmarks kept their
+// accuracy, and each that did not.
+func (r *Report) accuracyLines() []string {
+	same, changed := 0, []string{}
+	for _, c := range r.Rows {
+		a := c.Accuracy
+		switch {
+		case a == nil || math.IsNaN(a.Old) || math.IsNaN(a.New):
+		case a.Old == a.New:
+			same++
+		default:
+			changed = append(changed, fmt.Sprintf("  %s: %.4g → %.4g", c.Name, a.Old, a.New))
+		}
+	}
+	switch {
+	case len(changed) > 0:
+		head := fmt.Sprintf("test-acc: unchanged in %d of %d benchmarks; changed (median, old → new):", same, same+len(changed))
+		return append([]string{head}, changed...)
+	case same > 0:
+		return []string{fmt.Sprintf("test-acc: unchanged in all %d benchmarks", same)}
+	}
+	return nil
+}
+
 // cells renders c as a table row; notes numbers its warnings. In Markdown
 // a failing row's verdict is bold.
-func (c *Comparison) cells(notes *footnotes, markdown bool) []string {
+func (r *Report) cells(c *Comparison, notes *footnotes, markdown bool) []string {
 	sc := c.scaler()
 	verdict := c.Verdict
+	if verdict == VerdictTooNoisy {
+		verdict = fmt.Sprintf("inconclusive: too noisy to see a %g%% change", 100*r.Options.Threshold)
+	}
 	if markdown && c.Failure != "" {
 		verdict = "**" + verdict + "**"
 	}
-	return []string{c.Name, c.Unit, sideText(c.Old, sc), sideText(c.New, sc), c.deltaText(), c.pText(), verdict + notes.marks(c.Warnings)}
+	return []string{c.Name, c.Unit, sideText(c.Old, sc), sideText(c.New, sc), c.deltaText(), c.pText(), c.nText(),
+		pctText(c.MDEPct), verdict + notes.marks(c.Warnings)}
 }
 
 // scaler picks one SI prefix for both medians, as benchstat does, except
-// for figures below 1 in units that are not seconds: "985.0m" reads badly
-// for an accuracy of 0.985.
+// for figures below 1 in units that are not times (sec/..., cpu-sec/...):
+// "985.0m" reads badly for an accuracy of 0.985.
 func (c *Comparison) scaler() func(float64) string {
 	var vals []float64
 	for _, v := range []float64{c.Old.Median, c.New.Median} {
@@ -187,7 +282,7 @@ func (c *Comparison) scaler() func(float64) string {
 		}
 	}
 	sc := benchunit.CommonScale(vals, benchunit.ClassOf(c.Unit))
-	if sc.Factor < 1 && !strings.HasPrefix(c.Unit, "sec") {
+	if sc.Factor < 1 && !strings.Contains(c.Unit, "sec") {
 		return func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
 	}
 	return sc.Format
@@ -201,28 +296,60 @@ func sideText(s Side, format func(float64) string) string {
 	return format(s.Median) + " ± " + ci
 }
 
-// deltaText is "~" unless the change is significant, as in benchstat.
+// deltaText is the change and its interval; "~" instead of the change
+// unless it is significant, as in benchstat.
 func (c *Comparison) deltaText() string {
-	switch {
-	case c.Old.N == 0 || c.New.N == 0:
+	if c.Old.N == 0 || c.New.N == 0 {
 		return ""
-	case !c.Significant:
-		return "~"
-	case math.IsNaN(c.DeltaPct):
-		return "?"
 	}
-	return fmt.Sprintf("%+.2f%%", c.DeltaPct)
+	est := "~"
+	if c.Significant {
+		est = fmt.Sprintf("%+.1f%%", c.DeltaPct)
+	}
+	if results.IsFinite(c.DeltaLo) && results.IsFinite(c.DeltaHi) {
+		est += fmt.Sprintf(" [%+.1f%%, %+.1f%%]", c.DeltaLo, c.DeltaHi)
+	}
+	return est
 }
 
-func (c *Comparison) pText() string {
-	n := fmt.Sprintf("n=%d+%d", c.Old.N, c.New.N)
-	if c.Old.N == c.New.N {
-		n = fmt.Sprintf("n=%d", c.Old.N)
+func (c *Comparison) pText() string { return pText(c.P) }
+
+// pText shows a p-value to 4 places, enough to compare with a divided
+// alpha such as 0.0125.
+func pText(p float64) string {
+	switch {
+	case math.IsNaN(p):
+		return ""
+	case p < 0.0001:
+		return "<0.0001"
 	}
-	if math.IsNaN(c.P) {
-		return n
+	return fmt.Sprintf("%.4f", p)
+}
+
+// pClause reads "p = 0.0012" or "p < 0.0001".
+func pClause(p float64) string {
+	t := pText(p)
+	if strings.HasPrefix(t, "<") {
+		return "p < " + t[1:]
 	}
-	return fmt.Sprintf("p=%.3f %s", c.P, n)
+	return "p = " + t
+}
+
+func (c *Comparison) nText() string {
+	if c.Paired {
+		return fmt.Sprintf("%d pairs", c.Old.N)
+	}
+	return fmt.Sprintf("%d+%d", c.Old.N, c.New.N)
+}
+
+func pctText(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return ""
+	case math.IsInf(v, 1):
+		return "∞"
+	}
+	return fmt.Sprintf("%.1f%%", v)
 }
 
 // footnotes numbers distinct warnings, so that the many rows sharing one

@@ -12,54 +12,80 @@ import (
 	"github.com/mirrorbench/mirrorbench/results/internal/golden"
 )
 
-// The golden report: fixed benchmark files in testdata, with a regression
-// (smoke, 20% slower), an improvement (mirrored-cpu2), too few samples
-// (reference-cpu1, 3 and 3: numbered warnings), a benchmark only in new,
-// and a cpu that differs between the sides (a report warning). Each format
-// is compared whole with testdata/report.*; go test -update rewrites them.
+// The golden reports, each format compared whole with testdata/NAME.*;
+// go test -update rewrites them.
 //
-// The CSV holds unrounded figures, so the fixture keeps every p-value one
-// that the U test computes exactly (fully separated samples, or constant
-// ones): a p-value from the tie-corrected recurrence could differ in its
-// last bit where the compiler fuses multiply-adds (arm64), and the golden
-// file with it.
-func goldenReport(t *testing.T) *Report {
+// report: unpaired, from old.txt and new.txt (the project's own bench
+// files, with Unit metadata): a regression (smoke, 20% slower), an
+// improvement (mirrored-cpu2), too few samples (reference-cpu1, 3 and 3:
+// numbered warnings), a benchmark only in new, and a cpu that differs
+// between the sides (a report warning).
+//
+// paired: paired-old.txt and paired-new.txt, `go test -bench` output of 20
+// interleaved rounds (cpu-ns/sample without metadata, wall-clock time with
+// 30% drift between rounds): reference-cpu1 10% slower in CPU time (6%
+// noise per pair), smoke unchanged (1.5%), mirrored-cpu2 unchanged but too
+// noisy (25%) to see 3%, and its accuracy changed.
+//
+// The CSV holds unrounded medians and p-values, so the fixtures keep every
+// p-value one that is computed exactly (fully separated samples, constant
+// ones, or the signed-rank test's exact counts): a p-value from the
+// tie-corrected recurrence could differ in its last bit where the compiler
+// fuses multiply-adds (arm64), and the golden file with it.
+func goldenReports(t *testing.T) map[string]*Report {
 	t.Helper()
-	rep := mustCompare(t, []string{filepath.Join("testdata", "old.txt")}, []string{filepath.Join("testdata", "new.txt")}, Options{})
-	// What the fixture is for: fail here, not in a diff, if it stops
+	read := func(old, new string, opt Options) *Report {
+		return mustCompare(t, []string{filepath.Join("testdata", old)}, []string{filepath.Join("testdata", new)}, opt)
+	}
+	reps := map[string]*Report{
+		"report": read("old.txt", "new.txt", Options{}),
+		"paired": read("paired-old.txt", "paired-new.txt", Options{Paired: true}),
+	}
+	// What the fixtures are for: fail here, not in a diff, if they stop
 	// holding each kind of row.
 	verdicts := map[string]bool{}
-	for _, c := range rep.Rows {
-		verdicts[c.Verdict] = true
-	}
-	for _, v := range []string{VerdictRegression, VerdictImprovement, VerdictTooFew, VerdictOnlyNew, VerdictNoChange} {
-		if !verdicts[v] {
-			t.Errorf("the golden report has no %q row", v)
+	for _, rep := range reps {
+		for _, c := range rep.Rows {
+			verdicts[c.Verdict] = true
+		}
+		if !rep.Failed {
+			t.Errorf("a golden report does not fail")
 		}
 	}
-	if !rep.Failed || len(rep.Warnings) == 0 {
-		t.Errorf("the golden report: failed %v, warnings %q; want a failure and a warning", rep.Failed, rep.Warnings)
+	for _, v := range []string{VerdictRegression, VerdictImprovement, VerdictTooFew, VerdictOnlyNew, VerdictNoChange, VerdictTooNoisy} {
+		if !verdicts[v] {
+			t.Errorf("the golden reports have no %q row", v)
+		}
 	}
-	return rep
+	if len(reps["report"].Warnings) == 0 {
+		t.Errorf("the unpaired golden report has no warning")
+	}
+	for _, c := range reps["paired"].Rows {
+		if !c.Paired || c.Unit != "cpu-sec/sample" || c.Better != -1 {
+			t.Errorf("paired golden %s: paired %v unit %s better %d", c.Name, c.Paired, c.Unit, c.Better)
+		}
+	}
+	return reps
 }
 
 func TestGolden(t *testing.T) {
-	rep := goldenReport(t)
-	for _, f := range []struct {
-		file  string
-		write func(io.Writer) error
-	}{
-		{"report.txt", rep.WriteText},
-		{"report.md", rep.WriteMarkdown},
-		{"report.csv", rep.WriteCSV},
-	} {
-		t.Run(f.file, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := f.write(&buf); err != nil {
-				t.Fatal(err)
-			}
-			golden.Check(t, f.file, buf.Bytes())
-		})
+	for name, rep := range goldenReports(t) {
+		for _, f := range []struct {
+			ext   string
+			write func(io.Writer) error
+		}{
+			{"txt", rep.WriteText},
+			{"md", rep.WriteMarkdown},
+			{"csv", rep.WriteCSV},
+		} {
+			t.Run(name+"."+f.ext, func(t *testing.T) {
+				var buf bytes.Buffer
+				if err := f.write(&buf); err != nil {
+					t.Fatal(err)
+				}
+				golden.Check(t, name+"."+f.ext, buf.Bytes())
+			})
+		}
 	}
 }
 
@@ -89,18 +115,23 @@ func TestVerdictLine(t *testing.T) {
 	}
 	oldFew, newFew := few(25000, "old3.txt"), few(20000, "new3.txt")
 	same, _ := regressionFiles(t, 1)
-	o97, n97 := regressionFiles(t, 0.97)
+	o99, n99 := regressionFiles(t, 0.99)
 	o80, n80 := regressionFiles(t, 0.8)
+	noisyOld := writeCmpFile(t, filepath.Join(dir, "noisy-old.txt"), benchText(trainName, "c", spreadSamples(1, 10, 25000, 0.2), 0.985))
+	noisyNew := writeCmpFile(t, filepath.Join(dir, "noisy-new.txt"), benchText(trainName, "c", spreadSamples(2, 10, 25000, 0.2), 0.985))
+	two := writeCmpFile(t, filepath.Join(dir, "two.txt"), benchText("A", "c", noisySamples(1, 10, 100), 0.9)+benchText("B", "c", noisySamples(2, 10, 100), 0.9))
 	for _, tc := range []struct {
 		old, new string
 		opt      Options
 		want     string
 	}{
-		{same, same, Options{}, "No significant regression: 3 no significant change (alpha 0.05, threshold 5%)"},
-		{o97, n97, Options{}, "No regression beyond the 5% threshold: 1 no significant change, 2 regression (alpha 0.05, threshold 5%)"},
-		{o80, n80, Options{}, "Regression: 2 of 3 comparisons fail (alpha 0.05, threshold 5%)"},
-		{o80, n80, Options{AccuracyFloor: 0.99}, "Regression: 2 of 3 comparisons fail (alpha 0.05, threshold 5%, accuracy floor 0.99)"},
-		{oldFew, newFew, Options{}, "Inconclusive: 3 too few samples (alpha 0.05, threshold 5%)"},
+		{same, same, Options{}, "No significant regression: 1 no significant change (alpha 0.05; threshold 3%)"},
+		{o99, n99, Options{}, "No regression beyond the 3% threshold: 1 regression (alpha 0.05; threshold 3%)"},
+		{o80, n80, Options{}, "Regression: 1 of 1 benchmarks fail (alpha 0.05; threshold 3%)"},
+		{o80, n80, Options{AccuracyFloor: 0.99}, "Regression: 1 of 1 benchmarks fail (alpha 0.05; threshold 3%; accuracy floor 0.99)"},
+		{oldFew, newFew, Options{}, "Inconclusive: 1 too few samples (alpha 0.05; threshold 3%)"},
+		{noisyOld, noisyNew, Options{}, "Inconclusive: 1 too noisy (alpha 0.05; threshold 3%)"},
+		{two, two, Options{Paired: true}, "No significant regression: 2 no significant change (paired; alpha 0.05 over 2 benchmarks: 0.025 each; threshold 3%)"},
 	} {
 		rep := mustCompare(t, []string{tc.old}, []string{tc.new}, tc.opt)
 		if got := verdictLine(t, rep); got != tc.want {
@@ -138,6 +169,3 @@ func TestCompareCSV(t *testing.T) {
 		}
 	}
 }
-
-// TestCompareSampleOutput shows the text and Markdown of a 20% regression
-// (go test -v -run SampleOutput).

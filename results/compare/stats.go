@@ -4,33 +4,115 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/mirrorbench/mirrorbench/results"
 	"golang.org/x/perf/benchmath"
 )
 
-// compareRow does the statistics of one row.
-func compareRow(k rowKey, oldVals, newVals []float64, better int, opt Options) Comparison {
-	c := Comparison{Name: k.name, Unit: k.unit, Better: better, DeltaPct: math.NaN(), P: math.NaN()}
+// compareRow does the statistics of one benchmark, at the per-benchmark
+// alpha.
+func compareRow(p rowPlan, alpha float64, opt Options) Comparison {
+	nan := math.NaN()
+	c := Comparison{Name: p.name, Unit: p.unit, Better: p.better, Accuracy: accuracyOf(p),
+		DeltaPct: nan, DeltaLo: nan, DeltaHi: nan, P: nan, MDEPct: nan}
 	th := benchmath.DefaultThresholds // never nil: Compare dereferences it
-	th.CompareAlpha = opt.Alpha
-	oldS, oldW := summarize("old", oldVals, &th, opt.Confidence, &c.Old)
-	newS, newW := summarize("new", newVals, &th, opt.Confidence, &c.New)
+	th.CompareAlpha = alpha
+	oldS, oldW := summarize("old", p.old, &th, opt.Confidence, &c.Old)
+	newS, newW := summarize("new", p.new, &th, opt.Confidence, &c.New)
 	c.Warnings = append(oldW, newW...)
 	switch {
 	case oldS == nil:
 		c.Verdict = VerdictOnlyNew
-		return c
 	case newS == nil:
 		c.Verdict = VerdictOnlyOld
-		return c
+	default:
+		if c.pairable(p, opt.Paired) {
+			c.pairedTest(p.old, p.new, alpha)
+		} else {
+			c.unpairedTest(oldS, newS, alpha)
+		}
+		c.Verdict = c.verdict(alpha, opt.Threshold)
 	}
-	c.DeltaPct = deltaPct(c.Old.Median, c.New.Median)
-	c.test(oldS, newS, opt.Alpha)
-	c.Verdict = c.verdict(opt.Alpha)
 	c.Failure = c.failure(opt)
 	return c
+}
+
+// accuracyOf is the test-acc beside the verdict; nil when there is none.
+func accuracyOf(p rowPlan) *Accuracy {
+	o, n := p.accOld, p.accNew
+	if p.unit == results.UnitTestAcc {
+		o, n = p.old, p.new
+	}
+	if len(o) == 0 && len(n) == 0 {
+		return nil
+	}
+	return &Accuracy{Old: results.Median(o), New: results.Median(n)}
+}
+
+func (c *Comparison) warn(format string, args ...any) {
+	c.Warnings = append(c.Warnings, fmt.Sprintf(format, args...))
+}
+
+// pairable says whether the samples can be paired, and warns when pairing
+// was asked for but cannot be done.
+func (c *Comparison) pairable(p rowPlan, paired bool) bool {
+	switch {
+	case !paired:
+		return false
+	case len(p.old) != len(p.new):
+		c.warn("%d old but %d new samples cannot be paired: compared unpaired (Mann-Whitney U)", len(p.old), len(p.new))
+		return false
+	case len(p.old) < 2:
+		return false // too few either way; said so already
+	}
+	_, okOld := logs(p.old)
+	_, okNew := logs(p.new)
+	if !okOld || !okNew {
+		c.warn("values that are not positive and finite have no log ratio: compared unpaired (Mann-Whitney U)")
+		return false
+	}
+	return true
+}
+
+// pairedTest pairs old[i] with new[i]: the signed-rank test and the
+// Walsh-average interval of the log ratios, the median ratio, and the
+// minimum detectable effect from the spread of the log ratios.
+func (c *Comparison) pairedTest(old, new []float64, alpha float64) {
+	n := len(old)
+	d, ratios := make([]float64, n), make([]float64, n)
+	for i := range old {
+		ratios[i] = new[i] / old[i]
+		d[i] = math.Log(ratios[i])
+	}
+	c.Paired = true
+	c.P = signedRankP(d)
+	c.Significant = c.P < alpha
+	c.DeltaPct = 100 * (results.Median(ratios) - 1)
+	lo, hi := pairedCI(d, alpha)
+	c.DeltaLo, c.DeltaHi = pctOfLog(lo), pctOfLog(hi)
+	c.MDEPct = mdePct(sdev(d)/math.Sqrt(float64(n)), alpha)
+	if minP := pairedMinP(n); !c.Significant && minP > alpha {
+		c.warn("%d pairs: the smallest possible p is %.3g, not below alpha %.3g", n, minP, alpha)
+	}
+}
+
+// unpairedTest runs the U test on the sides, and takes the interval and
+// the minimum detectable effect from their log values.
+func (c *Comparison) unpairedTest(oldS, newS *benchmath.Sample, alpha float64) {
+	c.DeltaPct = deltaPct(c.Old.Median, c.New.Median)
+	c.test(oldS, newS, alpha)
+	x, okx := logs(oldS.Values)
+	y, oky := logs(newS.Values)
+	if !okx || !oky {
+		return
+	}
+	lo, hi := shiftCI(x, y, alpha)
+	c.DeltaLo, c.DeltaHi = pctOfLog(lo), pctOfLog(hi)
+	s1, s2 := sdev(x), sdev(y)
+	n1, n2 := float64(len(x)), float64(len(y))
+	c.MDEPct = mdePct(math.Sqrt(float64(s1*s1/n1)+float64(s2*s2/n2)), alpha)
 }
 
 // summarize fills side from vals and returns the benchmath sample (nil when
@@ -76,13 +158,14 @@ func (c *Comparison) test(oldS, newS *benchmath.Sample, alpha float64) {
 		kept = nil
 	}
 	for _, w := range kept {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("%d old + %d new samples: %v", cmp.N1, cmp.N2, w))
+		// benchmath prints alpha in full: 0.016666666666666666.
+		text := strings.ReplaceAll(w.Error(), strconv.FormatFloat(alpha, 'g', -1, 64), strconv.FormatFloat(alpha, 'g', 3, 64))
+		c.warn("%d old + %d new samples: %s", cmp.N1, cmp.N2, text)
 	}
 	// benchmath warns only when both sides are short; 1 sample against
 	// 30 cannot reach 0.05 either.
 	if minP := minPossibleP(cmp.N1, cmp.N2); !c.Significant && minP > alpha && len(kept) == 0 {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("%d old + %d new samples: the smallest possible p is %.3f, not below alpha %v",
-			cmp.N1, cmp.N2, minP, alpha))
+		c.warn("%d old + %d new samples: the smallest possible p is %.3g, not below alpha %.3g", cmp.N1, cmp.N2, minP, alpha)
 	}
 }
 
@@ -109,14 +192,29 @@ func minPossibleP(n1, n2 int) float64 {
 	return math.Min(1, 2/c)
 }
 
-func (c *Comparison) verdict(alpha float64) string {
+// minP is the smallest p-value the row's test could give its sample sizes.
+func (c *Comparison) minP() float64 {
+	if c.Paired {
+		return pairedMinP(c.Old.N)
+	}
+	return minPossibleP(c.Old.N, c.New.N)
+}
+
+// verdict judges a row both sides have: too few samples (which sets
+// MDEPct to +Inf) or too much noise to say, no change, or a significant
+// change in the better or the worse direction of the estimate.
+func (c *Comparison) verdict(alpha, threshold float64) string {
 	if !c.Significant {
-		if minPossibleP(c.Old.N, c.New.N) > alpha {
+		switch {
+		case c.minP() > alpha:
+			c.MDEPct = math.Inf(1) // no change of any size could be significant
 			return VerdictTooFew
+		case c.MDEPct > 100*threshold:
+			return VerdictTooNoisy
 		}
 		return VerdictNoChange
 	}
-	switch sign(c.New.Median-c.Old.Median) * c.Better {
+	switch sign(c.DeltaPct) * c.Better {
 	case 1:
 		return VerdictImprovement
 	case -1:
@@ -139,11 +237,11 @@ func sign(x float64) int {
 func (c *Comparison) failure(opt Options) string {
 	var why []string
 	if c.Verdict == VerdictRegression && math.Abs(c.DeltaPct) > 100*opt.Threshold {
-		why = append(why, fmt.Sprintf("%+.2f%% (p=%.3f), beyond the %g%% threshold", c.DeltaPct, c.P, 100*opt.Threshold))
+		why = append(why, fmt.Sprintf("%+.1f%% (%s), beyond the %g%% threshold", c.DeltaPct, pClause(c.P), 100*opt.Threshold))
 	}
-	floor := opt.AccuracyFloor
-	if floor > 0 && c.Unit == results.UnitTestAcc && c.Old.Median >= floor && c.New.Median < floor {
-		why = append(why, fmt.Sprintf("median %.4g fell below the accuracy floor %.4g that old met (%.4g)", c.New.Median, floor, c.Old.Median))
+	floor, acc := opt.AccuracyFloor, c.Accuracy
+	if floor > 0 && acc != nil && acc.Old >= floor && acc.New < floor {
+		why = append(why, fmt.Sprintf("test-acc median %.4g fell below the accuracy floor %.4g that old met (%.4g)", acc.New, floor, acc.Old))
 	}
 	return strings.Join(why, "; ")
 }

@@ -49,14 +49,8 @@ func exactUTestP(x, y []float64) float64 {
 }
 
 func TestCompareArithmetic(t *testing.T) {
-	opt, err := Options{}.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := rowKey{"X", "samples/s"}
-
 	oldVals := []float64{3, 1, 2, 10}
-	c := compareRow(k, oldVals, []float64{5, 1, 3}, 1, opt)
+	c := testRow(t, oldVals, []float64{5, 1, 3}, Options{})
 	if c.Old.Median != 2.5 || c.New.Median != 3 {
 		t.Errorf("medians %v, %v; want 2.5 (mean of 2 and 3), 3", c.Old.Median, c.New.Median)
 	}
@@ -71,7 +65,7 @@ func TestCompareArithmetic(t *testing.T) {
 	// 1 - 2*P(Binomial(10, 1/2) <= 1) = 1 - 22/1024 = 0.979; the narrower
 	// [x(3), x(8)] only 1 - 2*56/1024 = 0.891.
 	ten := []float64{9, 2, 7, 4, 10, 1, 6, 3, 8, 5}
-	c = compareRow(k, ten, ten, 1, opt)
+	c = testRow(t, ten, ten, Options{})
 	if c.Old.Lo != 2 || c.Old.Hi != 9 || c.Old.Median != 5.5 {
 		t.Errorf("median %v CI [%v, %v], want 5.5 [2, 9]", c.Old.Median, c.Old.Lo, c.Old.Hi)
 	}
@@ -90,7 +84,7 @@ func TestCompareArithmetic(t *testing.T) {
 		{[]float64{5, 1, 9}, []float64{2, 8, 4, 7, 6}, 0},
 	}
 	for _, tc := range cases {
-		got := compareRow(k, tc.x, tc.y, 1, opt).P
+		got := testRow(t, tc.x, tc.y, Options{}).P
 		want := exactUTestP(tc.x, tc.y)
 		if tc.want != 0 && math.Abs(want-tc.want) > 1e-15 {
 			t.Fatalf("enumeration %v, hand %v: the test's own arithmetic is off", want, tc.want)
@@ -108,12 +102,8 @@ func TestCompareArithmetic(t *testing.T) {
 // A side's median is results.Median, as the tables' is: benchmath's
 // summary centre, the mean of the two middle values for an even count.
 func TestSideMedianIsResultsMedian(t *testing.T) {
-	opt, err := Options{}.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, vals := range [][]float64{{3, 1, 2, 10}, {5, 1, 3}, noisySamples(3, 10, 100), noisySamples(4, 7, 2e-5)} {
-		c := compareRow(rowKey{"X", "samples/s"}, vals, vals, 1, opt)
+		c := testRow(t, vals, vals, Options{})
 		if want := results.Median(vals); c.Old.Median != want {
 			t.Errorf("median of %v: %v, results.Median %v", vals, c.Old.Median, want)
 		}
@@ -122,22 +112,29 @@ func TestSideMedianIsResultsMedian(t *testing.T) {
 
 func TestCompareIdentical(t *testing.T) {
 	oldPath, _ := regressionFiles(t, 1)
-	rep := mustCompare(t, []string{oldPath}, []string{oldPath}, Options{})
-	if rep.Failed || len(rep.Regressions) > 0 {
-		t.Fatalf("identical files failed: %+v", rep.Regressions)
-	}
-	if len(rep.Rows) != 3 {
-		t.Fatalf("%d rows, want 3 (samples/s, sec/sample, test-acc)", len(rep.Rows))
-	}
-	for _, c := range rep.Rows {
-		if c.Verdict != VerdictNoChange || c.Significant || c.DeltaPct != 0 || c.P != 1 {
-			t.Errorf("%s: verdict %q significant %v delta %v p %v", c.Unit, c.Verdict, c.Significant, c.DeltaPct, c.P)
+	for _, paired := range []bool{false, true} {
+		rep := mustCompare(t, []string{oldPath}, []string{oldPath}, Options{Paired: paired})
+		if rep.Failed || len(rep.Regressions) > 0 {
+			t.Fatalf("identical files failed: %+v", rep.Regressions)
+		}
+		if len(rep.Rows) != 1 {
+			t.Fatalf("%d rows, want 1: one verdict per benchmark", len(rep.Rows))
+		}
+		c := cmpRow(t, rep, trainName, tidySecPerSample)
+		if c.Verdict != VerdictNoChange || c.Significant || c.DeltaPct != 0 || c.P != 1 || c.Paired != paired {
+			t.Errorf("paired %v: verdict %q significant %v delta %v p %v paired %v", paired, c.Verdict, c.Significant, c.DeltaPct, c.P, c.Paired)
 		}
 		if len(c.Warnings) > 0 {
-			t.Errorf("%s: warnings %q", c.Unit, c.Warnings)
+			t.Errorf("warnings %q", c.Warnings)
+		}
+		if a := c.Accuracy; a == nil || a.Old != 0.985 || a.New != 0.985 {
+			t.Errorf("accuracy %+v, want 0.985 on both sides", a)
+		}
+		if !slices.Equal(rep.AlsoMeasured, []string{results.UnitSamplesPerSec}) {
+			t.Errorf("also measured %q, want samples/s", rep.AlsoMeasured)
 		}
 	}
-	if len(rep.Warnings) > 0 {
+	if rep := mustCompare(t, []string{oldPath}, []string{oldPath}, Options{}); len(rep.Warnings) > 0 {
 		t.Errorf("report warnings %q", rep.Warnings)
 	}
 }
@@ -145,26 +142,19 @@ func TestCompareIdentical(t *testing.T) {
 func TestCompareRegression(t *testing.T) {
 	oldPath, newPath := regressionFiles(t, 0.8)
 	rep := mustCompare(t, []string{oldPath}, []string{newPath}, Options{})
-	if !rep.Failed {
-		t.Fatal("a 20% slowdown did not fail")
+	if !rep.Failed || len(rep.Regressions) != 1 {
+		t.Fatalf("a 20%% slowdown: failed %v, %d regressions, want 1", rep.Failed, len(rep.Regressions))
 	}
-	sps := cmpRow(t, rep, trainName, results.UnitSamplesPerSec)
+	c := cmpRow(t, rep, trainName, tidySecPerSample)
 	// ±1% noise cannot bridge a 20% gap: the samples are fully separated.
-	if sps.Verdict != VerdictRegression || sps.Better != 1 || math.Abs(sps.P-2.0/184756) > 1e-12 {
-		t.Errorf("samples/s: verdict %q better %d p %v, want regression, +1, 2/C(20,10)", sps.Verdict, sps.Better, sps.P)
+	if c.Verdict != VerdictRegression || c.Better != -1 || math.Abs(c.P-2.0/184756) > 1e-12 {
+		t.Errorf("verdict %q better %d p %v, want regression, -1, 2/C(20,10)", c.Verdict, c.Better, c.P)
 	}
-	if sps.DeltaPct > -18 || sps.DeltaPct < -22 {
-		t.Errorf("samples/s delta %v%%, want about -20%%", sps.DeltaPct)
+	if c.DeltaPct < 23 || c.DeltaPct > 27 {
+		t.Errorf("delta %v%%, want about +25%%", c.DeltaPct)
 	}
-	ns := cmpRow(t, rep, trainName, tidySecPerSample)
-	if ns.Verdict != VerdictRegression || ns.Better != -1 || ns.DeltaPct < 20 {
-		t.Errorf("sec/sample: verdict %q better %d delta %v, want a regression of about +25%%", ns.Verdict, ns.Better, ns.DeltaPct)
-	}
-	if len(rep.Regressions) != 2 {
-		t.Errorf("%d regressions, want 2", len(rep.Regressions))
-	}
-	if acc := cmpRow(t, rep, trainName, results.UnitTestAcc); acc.Verdict != VerdictNoChange {
-		t.Errorf("test-acc verdict %q", acc.Verdict)
+	if !(c.DeltaLo > 20 && c.DeltaLo < c.DeltaPct && c.DeltaPct < c.DeltaHi && c.DeltaHi < 30) {
+		t.Errorf("interval [%v, %v] around %v", c.DeltaLo, c.DeltaHi, c.DeltaPct)
 	}
 }
 
@@ -174,10 +164,8 @@ func TestCompareImprovement(t *testing.T) {
 	if rep.Failed {
 		t.Fatalf("an improvement failed: %+v", rep.Regressions)
 	}
-	for _, unit := range []string{results.UnitSamplesPerSec, tidySecPerSample} {
-		if c := cmpRow(t, rep, trainName, unit); c.Verdict != VerdictImprovement {
-			t.Errorf("%s verdict %q, want improvement", unit, c.Verdict)
-		}
+	if c := cmpRow(t, rep, trainName, tidySecPerSample); c.Verdict != VerdictImprovement {
+		t.Errorf("verdict %q, want improvement", c.Verdict)
 	}
 }
 
@@ -189,7 +177,7 @@ func TestCompareTooFewSamples(t *testing.T) {
 	if rep.Failed {
 		t.Error("too few samples failed the comparison")
 	}
-	c := cmpRow(t, rep, trainName, results.UnitSamplesPerSec)
+	c := cmpRow(t, rep, trainName, tidySecPerSample)
 	if c.Verdict != VerdictTooFew {
 		t.Errorf("verdict %q, want %q", c.Verdict, VerdictTooFew)
 	}
@@ -203,23 +191,25 @@ func TestCompareTooFewSamples(t *testing.T) {
 			t.Errorf("warnings %q lack %q", c.Warnings, want)
 		}
 	}
-	// Constant accuracy on 3 and 3: still too few, and said why.
-	if acc := cmpRow(t, rep, trainName, results.UnitTestAcc); acc.Verdict != VerdictTooFew || !strings.Contains(strings.Join(acc.Warnings, ";"), "smallest possible p is 0.100") {
-		t.Errorf("test-acc: verdict %q warnings %q", acc.Verdict, acc.Warnings)
+	// Paired, 3 pairs can give p = 2/8 at best.
+	rep = mustCompare(t, []string{oldPath}, []string{newPath}, Options{Paired: true})
+	if c := cmpRow(t, rep, trainName, tidySecPerSample); c.Verdict != VerdictTooFew || !c.Paired ||
+		!strings.Contains(strings.Join(c.Warnings, ";"), "3 pairs: the smallest possible p is 0.25, not below alpha 0.05") {
+		t.Errorf("paired: verdict %q paired %v warnings %q", c.Verdict, c.Paired, c.Warnings)
 	}
 }
 
 func TestCompareThreshold(t *testing.T) {
-	oldPath, newPath := regressionFiles(t, 0.97) // 3%: significant, under 5%
+	oldPath, newPath := regressionFiles(t, 0.99) // about 2%: significant, under 3%
 	rep := mustCompare(t, []string{oldPath}, []string{newPath}, Options{})
-	if c := cmpRow(t, rep, trainName, results.UnitSamplesPerSec); c.Verdict != VerdictRegression || !c.Significant {
+	if c := cmpRow(t, rep, trainName, tidySecPerSample); c.Verdict != VerdictRegression || !c.Significant {
 		t.Fatalf("verdict %q significant %v, want a significant regression", c.Verdict, c.Significant)
 	}
 	if rep.Failed {
-		t.Error("a 3% regression failed a 5% threshold")
+		t.Error("a 2% regression failed a 3% threshold")
 	}
 	if rep := mustCompare(t, []string{oldPath}, []string{newPath}, Options{Threshold: 0.01}); !rep.Failed {
-		t.Error("a 3% regression passed a 1% threshold")
+		t.Error("a 2% regression passed a 1% threshold")
 	}
 }
 
@@ -229,9 +219,9 @@ func TestCompareAccuracyFloor(t *testing.T) {
 	newPath := writeCmpFile(t, filepath.Join(dir, "new.txt"), benchText(trainName, "c", noisySamples(2, 10, 25000), 0.975))
 
 	rep := mustCompare(t, []string{oldPath}, []string{newPath}, Options{})
-	acc := cmpRow(t, rep, trainName, results.UnitTestAcc)
-	if acc.Verdict != VerdictRegression || rep.Failed {
-		t.Errorf("without a floor: verdict %q failed %v, want a regression under the threshold", acc.Verdict, rep.Failed)
+	c := cmpRow(t, rep, trainName, tidySecPerSample)
+	if a := c.Accuracy; a == nil || a.Old != 0.985 || a.New != 0.975 || rep.Failed {
+		t.Errorf("without a floor: accuracy %+v failed %v, want 0.985 -> 0.975 and no failure", a, rep.Failed)
 	}
 
 	rep = mustCompare(t, []string{oldPath}, []string{newPath}, Options{AccuracyFloor: 0.98})
@@ -254,14 +244,64 @@ func TestCompareOneSided(t *testing.T) {
 	}
 	var names []string
 	for _, c := range rep.Rows {
-		if c.Unit == results.UnitSamplesPerSec {
-			names = append(names, c.Name+":"+c.Verdict)
-		}
+		names = append(names, c.Name+":"+c.Verdict)
 	}
 	if want := []string{"A:~", "B:only in old", "C:only in new"}; !slices.Equal(names, want) {
 		t.Errorf("rows %q, want %q", names, want)
 	}
-	if b := cmpRow(t, rep, "B", results.UnitSamplesPerSec); !math.IsNaN(b.DeltaPct) || !math.IsNaN(b.P) || !math.IsNaN(b.New.Median) {
-		t.Errorf("only in old: delta %v p %v new median %v, want NaN", b.DeltaPct, b.P, b.New.Median)
+	if b := cmpRow(t, rep, "B", tidySecPerSample); !math.IsNaN(b.DeltaPct) || !math.IsNaN(b.P) || !math.IsNaN(b.New.Median) || !math.IsNaN(b.MDEPct) {
+		t.Errorf("only in old: delta %v p %v new median %v mde %v, want NaN", b.DeltaPct, b.P, b.New.Median, b.MDEPct)
+	}
+	// Only A is compared: alpha is not divided.
+	if rep.Compared != 1 || rep.AlphaEach != DefaultAlpha {
+		t.Errorf("compared %d at %v, want 1 at %v", rep.Compared, rep.AlphaEach, DefaultAlpha)
+	}
+}
+
+// Pairing needs equal counts and positive values; otherwise the U test,
+// with a warning saying why.
+func TestPairedFallback(t *testing.T) {
+	old, new := spreadSamples(1, 10, 100, 0.05), spreadSamples(2, 9, 100, 0.05)
+	c := testRow(t, old, new, Options{Paired: true})
+	if c.Paired || !strings.Contains(strings.Join(c.Warnings, ";"), "10 old but 9 new samples cannot be paired: compared unpaired") {
+		t.Errorf("paired %v warnings %q", c.Paired, c.Warnings)
+	}
+	c = testRow(t, append([]float64{0}, old[1:]...), old, Options{Paired: true})
+	if c.Paired || !strings.Contains(strings.Join(c.Warnings, ";"), "not positive") || !math.IsNaN(c.MDEPct) {
+		t.Errorf("a zero: paired %v MDE %v warnings %q", c.Paired, c.MDEPct, c.Warnings)
+	}
+	// Paired: the change is the median ratio, here exactly 1.25.
+	ratios := []float64{1.2, 1.25, 1.3, 1.25, 1.1, 1.4, 1.25}
+	scaled := make([]float64, len(old[:7]))
+	for i, v := range old[:7] {
+		scaled[i] = v * ratios[i]
+	}
+	c = testRow(t, old[:7], scaled, Options{Paired: true})
+	if !c.Paired || math.Abs(c.DeltaPct-25) > 1e-9 || math.Abs(c.P-2.0/128) > 1e-15 || c.Verdict != VerdictImprovement {
+		t.Errorf("paired: delta %v p %v verdict %q, want +25%%, 2/128, improvement (samples/s)", c.DeltaPct, c.P, c.Verdict)
+	}
+}
+
+// Alpha is divided among the benchmarks compared.
+func TestBonferroni(t *testing.T) {
+	var oldText, newText strings.Builder
+	for i, name := range []string{"A", "B", "C", "D"} {
+		oldText.WriteString(benchText(name, "c", noisySamples(uint64(2*i+1), 10, 100), 0.9))
+		newText.WriteString(benchText(name, "c", noisySamples(uint64(2*i+2), 10, 100), 0.9))
+	}
+	newText.WriteString(benchText("E", "c", noisySamples(9, 10, 100), 0.9)) // not compared
+	dir := t.TempDir()
+	rep := mustCompare(t, []string{writeCmpFile(t, filepath.Join(dir, "old.txt"), oldText.String())},
+		[]string{writeCmpFile(t, filepath.Join(dir, "new.txt"), newText.String())}, Options{})
+	if rep.Compared != 4 || rep.AlphaEach != 0.0125 {
+		t.Errorf("compared %d at %v, want 4 at 0.0125", rep.Compared, rep.AlphaEach)
+	}
+	if got := verdictLine(t, rep); !strings.Contains(got, "(alpha 0.05 over 4 benchmarks: 0.0125 each; threshold 3%)") {
+		t.Errorf("verdict line %q", got)
+	}
+	for _, c := range rep.Rows[:4] {
+		if c.Significant != (c.P < 0.0125) {
+			t.Errorf("%s: p %v significant %v at 0.0125", c.Name, c.P, c.Significant)
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mirrorbench/mirrorbench/results"
 	"github.com/mirrorbench/mirrorbench/results/history"
 	"github.com/mirrorbench/mirrorbench/results/store"
 )
@@ -76,39 +77,13 @@ func Write(dir string, throughput, accuracy []history.Series, generated time.Tim
 		return "", fmt.Errorf("dashboard: %w", err)
 	}
 	path = filepath.Join(dir, FileName)
-	if err := writeAtomic(path, buf.Bytes()); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("dashboard: %w", err)
+	}
+	if err := results.WriteFileAtomic(path, buf.Bytes()); err != nil {
 		return "", fmt.Errorf("dashboard: %w", err)
 	}
 	return path, nil
-}
-
-// writeAtomic writes data to a temporary file beside path and renames it
-// over path.
-func writeAtomic(path string, data []byte) (err error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".index-*.html")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // buildPage groups the series by scenario, in name order.

@@ -96,6 +96,9 @@ func summaryRow(r *results.Record, ref *Reported) [numCols]string {
 	}
 	if r.Throughput.USPerSample > 0 {
 		row[colUS] = num(r.Throughput.USPerSample)
+		if r.Throughput.Noisy() { // other load shared the cores: not comparable
+			row[colUS] += fmt.Sprintf(" (noisy: steps ±%.0f%%)", 100*r.Throughput.StepCV)
+		}
 		row[colSPS] = num(r.Throughput.SamplesPerSecond)
 		if r.Throughput.ScalingEfficiency > 0 {
 			row[colSPS] += fmt.Sprintf(" (scaling %.2f)", r.Throughput.ScalingEfficiency)

@@ -42,14 +42,14 @@ clean:
 	rm -rf $(OUT)
 
 # Benchmarks of BASE against the working tree, interleaved and paired by
-# round, with a verdict (about 3.5 minutes on 2 cores):
-#   make compare BASE=HEAD~1 [COUNT=20]
+# round, with a verdict (about 3 minutes on 2 cores):
+#   make compare BASE=HEAD~1 [COUNT=30]
 compare:
-	BASE=$(BASE) COUNT=$(or $(COUNT),20) .ci/compare.sh
+	BASE=$(BASE) COUNT=$(or $(COUNT),30) .ci/compare.sh
 
 # How often make compare's verdict catches known slowdowns, and raises false
 # alarms: records rounds under injected slowdowns, then replays the verdict
-# (ROUNDS=30: about 13 minutes). See docs/compare.md.
+# (ROUNDS=40: about 12 minutes). See docs/compare.md.
 compare-check:
 	.ci/compare-check.sh
 

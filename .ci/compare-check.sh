@@ -9,11 +9,11 @@
 # comparecheck replays make compare's paired verdict on TRIALS random
 # subsets of COUNT rounds and prints the detection table.
 #
-# Environment: ROUNDS (30), COUNT (20), TRIALS (200), BENCH, BENCHTIME
-# (200x), OUT (results/out/compare-check). About 25 s per round on 2 cores.
+# Environment: ROUNDS (40), COUNT (30), TRIALS (200), BENCH, BENCHTIME
+# (200x), OUT (results/out/compare-check). About 15 s per round on 2 cores.
 set -euo pipefail
-ROUNDS=${ROUNDS:-30}
-COUNT=${COUNT:-20}
+ROUNDS=${ROUNDS:-40}
+COUNT=${COUNT:-30}
 TRIALS=${TRIALS:-200}
 BENCH=${BENCH:-Train/scenario=(reference-cpu1|reference-multicore|mirrored-cpu2|mirrored-cpu2-canonical)/}
 BENCHTIME=${BENCHTIME:-200x}

@@ -6,11 +6,11 @@
 # the two samples of each round (--paired), so drift of the machine between
 # rounds cancels. The defaults were chosen by measurement: docs/compare.md.
 #
-# Environment: BASE (required), COUNT (20), BENCH (benchmark regexp, default
+# Environment: BASE (required), COUNT (30), BENCH (benchmark regexp, default
 # the native suite), BENCHTIME (200x), OUT (results/out/compare), FORMAT (text).
 set -euo pipefail
 : "${BASE:?set BASE to a git ref, e.g. make compare BASE=HEAD~1}"
-COUNT=${COUNT:-20}
+COUNT=${COUNT:-30}
 BENCH=${BENCH:-Train/scenario=(reference-cpu1|reference-multicore|mirrored-cpu2|mirrored-cpu2-canonical)/}
 BENCHTIME=${BENCHTIME:-200x}
 OUT=${OUT:-results/out/compare}

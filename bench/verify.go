@@ -97,7 +97,7 @@ func short(commit string) string {
 // fingerprint, data), ignoring wall times and what depends on the host.
 func diffRecords(old, new *results.Record, bitwise bool) string {
 	opts := []cmp.Option{
-		cmpopts.IgnoreFields(results.Record{}, "StartedAt", "FinishedAt", "WallSecs", "Throughput",
+		cmpopts.IgnoreFields(results.Record{}, "StartedAt", "FinishedAt", "WallSecs", "LoadAtStart", "Throughput",
 			"Timing", "Efficiency", "Host", "Build", "ExportWeights"),
 		cmpopts.IgnoreFields(results.Epoch{}, "Seconds", "SamplesPerSecond"),
 		cmpopts.IgnoreFields(results.TargetResult{}, "Seconds"),

@@ -115,9 +115,22 @@ func CheckWritable(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("--out %s: %v", dir, err)
 	}
-	probe := filepath.Join(dir, ".mirrorbench-write-test")
-	if err := WriteFileAtomic(probe, make([]byte, 64<<10)); err != nil {
+	// A probe of its own: runs started together into one folder must not
+	// remove each other's.
+	probe, err := os.CreateTemp(dir, ".mirrorbench-write-test-*")
+	if err != nil {
 		return fmt.Errorf("--out %s is not writable: %v", dir, err)
 	}
-	return os.Remove(probe)
+	defer os.Remove(probe.Name())
+	_, err = probe.Write(make([]byte, 64<<10))
+	if err == nil {
+		err = probe.Sync()
+	}
+	if cerr := probe.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("--out %s is not writable: %v", dir, err)
+	}
+	return nil
 }

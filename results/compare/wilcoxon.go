@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"cmp"
 	"math"
 	"slices"
 )
@@ -69,7 +70,7 @@ func doubledMidranks(x []float64) []int {
 	for i := range idx {
 		idx[i] = i
 	}
-	slices.SortFunc(idx, func(a, b int) int { return cmpFloat(x[a], x[b]) })
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(x[a], x[b]) })
 	r2 := make([]int, len(x))
 	for i := 0; i < len(idx); {
 		j := i
@@ -82,16 +83,6 @@ func doubledMidranks(x []float64) []int {
 		i = j + 1
 	}
 	return r2
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // subsetSumCounts counts, for each s, the subsets of w that sum to s: the

@@ -6,6 +6,7 @@ package dashboard
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -125,18 +126,8 @@ func ofScenario(set []history.Series, scenario string) []history.Series {
 			out = append(out, s)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b history.Series) int { return cmpString(a.HostClass, b.HostClass) })
+	slices.SortStableFunc(out, func(a, b history.Series) int { return cmp.Compare(a.HostClass, b.HostClass) })
 	return out
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // hostColours gives every host class of the page its palette index, in
@@ -208,7 +199,7 @@ func rows(colours map[string]int, sets ...[]history.Series) []rowView {
 		if c := a.Run.StartedAt.Compare(b.Run.StartedAt); c != 0 {
 			return c
 		}
-		return cmpString(pointKey(a), pointKey(b))
+		return cmp.Compare(pointKey(a), pointKey(b))
 	})
 	out := make([]rowView, 0, len(runs))
 	for _, p := range runs {

@@ -46,33 +46,13 @@ type runFlags struct {
 }
 
 func (f *runFlags) run(std streams, names []string) error {
-	if f.opt.Epochs < 0 || f.opt.TrainLimit < 0 || f.count < 1 {
-		return badUsage("run: --epochs and --train-limit must be >= 0, --count >= 1")
-	}
-	if err := f.opt.Check(); err != nil {
-		return fmt.Errorf("run: %w", err)
-	}
-	var scs []*scenarios.Scenario
-	for _, n := range names {
-		sc, err := scenarios.Resolve(n)
-		if err != nil {
-			return usageError{err}
-		}
-		scs = append(scs, sc)
+	scs, err := f.check(names)
+	if err != nil {
+		return err
 	}
 	ctx, stop := interruptible()
 	defer stop()
-
-	host := hardware.Detect()
-	build := bench.BuildInfo()
-	if err := bench.Calibrate(&host, build); err != nil {
-		fmt.Fprintln(std.err, "warning: no calibration:", err)
-	}
-	inv := &bench.Invocation{
-		Out: f.out, Count: f.count, RequireAll: f.requireAll, Options: f.opt,
-		Env: &bench.Env{Progress: bench.NewProgress(std.err, f.quiet), Host: &host, Build: build},
-	}
-	fmt.Fprintf(std.err, "host: %s\n", host.Summary())
+	inv := f.invocation(std)
 	runs, err := bench.Shard(inv.Runs(scs), f.shard)
 	if err != nil {
 		return badUsage("run: --shard: %v", err)
@@ -89,16 +69,51 @@ func (f *runFlags) run(std streams, names []string) error {
 			err = perr
 		}
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		return err
-	}
-	if ctx.Err() != nil {
+	case ctx.Err() != nil:
 		fmt.Fprintln(std.err, "interrupted: records of the finished and interrupted runs are written")
 	}
 	if outcome.Unmet {
 		return errUnmet
 	}
 	return nil
+}
+
+// check rejects bad flags and resolves the scenarios, all before anything
+// is measured or trained.
+func (f *runFlags) check(names []string) ([]*scenarios.Scenario, error) {
+	if f.opt.Epochs < 0 || f.opt.TrainLimit < 0 || f.count < 1 {
+		return nil, badUsage("run: --epochs and --train-limit must be >= 0, --count >= 1")
+	}
+	if err := f.opt.Check(); err != nil {
+		return nil, fmt.Errorf("run: %w", err)
+	}
+	var scs []*scenarios.Scenario
+	for _, n := range names {
+		sc, err := scenarios.Resolve(n)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		scs = append(scs, sc)
+	}
+	return scs, nil
+}
+
+// invocation describes this host (calibrated, or with a warning why not)
+// and sets up the runs' shared environment.
+func (f *runFlags) invocation(std streams) *bench.Invocation {
+	host := hardware.Detect()
+	build := bench.BuildInfo()
+	if err := bench.Calibrate(&host, build); err != nil {
+		fmt.Fprintln(std.err, "warning: no calibration:", err)
+	}
+	fmt.Fprintf(std.err, "host: %s\n", host.Summary())
+	return &bench.Invocation{
+		Out: f.out, Count: f.count, RequireAll: f.requireAll, Options: f.opt,
+		Env: &bench.Env{Progress: bench.NewProgress(std.err, f.quiet), Host: &host, Build: build},
+	}
 }
 
 // openStore opens the results store the run's records also go to. One that

@@ -123,9 +123,9 @@ func (f *runFlags) openStore(ctx context.Context, std streams) store.Store {
 	if f.store == "" {
 		return nil
 	}
-	st, err := store.Open(ctx, f.store)
+	st, err := openStore(ctx, f.store)
 	if err != nil {
-		fmt.Fprintf(std.err, "warning: results store %s: %v (records go to files only)\n", store.Redact(f.store), err)
+		fmt.Fprintf(std.err, "warning: results store: %v (records go to files only)\n", err)
 		return nil
 	}
 	return st

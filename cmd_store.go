@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/mirrorbench/mirrorbench/bench"
@@ -23,13 +26,33 @@ func storeFlag(fs *flag.FlagSet) *string {
 	return fs.String("store", defaultStore, storeUsage)
 }
 
-// openStore opens the store a verb reads; a store that cannot be opened is
-// an error naming it (never its password).
+// storeTimeout bounds opening a store and storing one record: a store that
+// does not answer must not hold a run (or a CI job) hostage.
+const storeTimeout = 30 * time.Second
+
+// openStore opens the store a verb writes, creating it if need be; a store
+// that cannot be opened is an error naming it (never its password).
 func openStore(ctx context.Context, dsn string) (store.Store, error) {
+	return openWith(ctx, dsn, store.Open)
+}
+
+// openExisting opens the store a verb only reads: one that does not exist
+// is bad input (a mistyped path), not a new empty store.
+func openExisting(ctx context.Context, dsn string) (store.Store, error) {
+	st, err := openWith(ctx, dsn, store.OpenExisting)
+	if errors.Is(err, store.ErrNoStore) {
+		return nil, usageError{err}
+	}
+	return st, err
+}
+
+func openWith(ctx context.Context, dsn string, open func(context.Context, string) (store.Store, error)) (store.Store, error) {
 	if dsn == "" {
 		return nil, badUsage("--store: give a SQLite file or a postgres:// DSN")
 	}
-	st, err := store.Open(ctx, dsn)
+	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	st, err := open(ctx, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("--store %s: %w", store.Redact(dsn), err)
 	}
@@ -80,14 +103,17 @@ commit and the chosen metric, and marks the change points found in each series
 		var f store.Filter
 		fs.StringVar(&f.Scenario, "scenario", "", "only this scenario")
 		fs.StringVar(&f.Host, "host", "", "only host classes containing this text")
-		metric := fs.String("metric", "samples_per_second", "samples_per_second | us_per_sample | test_accuracy | time_to_target")
+		metric := fs.String("metric", history.MetricSamplesPerSecond, strings.Join(history.Metrics(), " | "))
 		return func(std streams, _ []string) error {
+			if !slices.Contains(history.Metrics(), *metric) {
+				return badUsage("history: --metric %q: want one of %v", *metric, history.Metrics())
+			}
 			series, err := storedSeries(*dsn, f, *metric)
 			if err != nil {
 				return err
 			}
 			if len(series) == 0 {
-				return fmt.Errorf("history: no stored runs match in %s", store.Redact(*dsn))
+				return fmt.Errorf("history: no stored run in %s matches and has a %s", store.Redact(*dsn), *metric)
 			}
 			return history.WriteText(std.out, series)
 		}
@@ -126,7 +152,7 @@ class, change points marked, and each point linked to its run's key facts.
 // storedSeries reads the runs f selects and builds their series of metric.
 func storedSeries(dsn string, f store.Filter, metric string) ([]history.Series, error) {
 	ctx := context.Background()
-	st, err := openStore(ctx, dsn)
+	st, err := openExisting(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}

@@ -162,3 +162,21 @@ func TestUnreachableStoreIsAWarning(t *testing.T) {
 		t.Errorf("exit %d (want %d), stderr %q: want a warning without the password", code, want, errOut)
 	}
 }
+
+// Readers of the store do not create one: a mistyped path is bad input and
+// leaves nothing behind; a bad --metric is found before any store is opened.
+func TestReadersNeedAnExistingStore(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "typo", "x.db")
+	for _, args := range [][]string{
+		{"history", "--store", db},
+		{"dashboard", "--store", db, "--out", t.TempDir()},
+		{"history", "--store", "postgres://u:p@127.0.0.1:1/x", "--metric", "bogus"},
+	} {
+		if code, _, errOut := runCLI(t, args...); code != 2 {
+			t.Errorf("%q: exit %d, want 2 (%s)", args, code, errOut)
+		}
+	}
+	if _, err := os.Stat(filepath.Dir(db)); err == nil {
+		t.Errorf("a reader created %s", filepath.Dir(db))
+	}
+}

@@ -20,8 +20,9 @@ mkdir -p "$OUT"
 work=$(mktemp -d)
 trap 'git worktree remove --force "$work/base" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
-echo "compare: building $BASE ($(git rev-parse --short "$BASE")) and the working tree" >&2
-git worktree add --detach "$work/base" "$BASE" >/dev/null 2>&1
+rev=$(git rev-parse --verify --quiet "$BASE^{commit}") || { echo "compare: BASE=$BASE is not a commit" >&2; exit 2; }
+echo "compare: building $BASE (${rev:0:12}) and the working tree" >&2
+git worktree add --detach "$work/base" "$rev" >/dev/null
 (cd "$work/base" && go test -c -o "$work/base.test" .)
 go test -c -o "$work/head.test" .
 

@@ -87,6 +87,11 @@ func (inv *Invocation) Execute(ctx context.Context, runs []*scenarios.Scenario) 
 		if err != nil {
 			return out, err
 		}
+		// The name is ours; fill it at once, so that even a run killed while
+		// its data loads leaves a complete record, not an empty file.
+		if err := results.WriteRecord(path, startingRecord(sc, inv.Env)); err != nil {
+			return out, err
+		}
 		opt := inv.runOptions(sc, i, len(runs))
 		opt.Checkpoint = func(r *results.Record) {
 			addEfficiency(r, inv.Env.Host)
@@ -117,7 +122,9 @@ func (inv *Invocation) store(ctx context.Context, rec *results.Record) {
 	if inv.Store == nil {
 		return
 	}
-	if _, err := inv.Store.Put(context.WithoutCancel(ctx), rec); err != nil {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if _, err := inv.Store.Put(ctx, rec); err != nil {
 		fmt.Fprintf(Stderr, "warning: results store: %v\n", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/mirrorbench/mirrorbench/results"
 	"github.com/mirrorbench/mirrorbench/scenarios"
@@ -33,6 +34,16 @@ func newRecord(sc *scenarios.Scenario, e *Env) *results.Record {
 	for _, t := range sc.Targets {
 		rec.Targets = append(rec.Targets, results.TargetResult{Metric: t.Metric, Min: t.Min, ByEpoch: t.ByEpoch})
 	}
+	return rec
+}
+
+// startingRecord is the record of a run that has not started training: what
+// its file holds until the first checkpoint replaces it.
+func startingRecord(sc *scenarios.Scenario, e *Env) *results.Record {
+	rec := newRecord(sc, e)
+	rec.Status = results.StatusInterrupted
+	rec.Reason = "the process stopped before training started"
+	rec.StartedAt = time.Now().UTC().Format(time.RFC3339)
 	return rec
 }
 

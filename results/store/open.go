@@ -4,7 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"regexp"
+	"fmt"
+	"os"
 	"strings"
 	"time"
 )
@@ -16,11 +17,9 @@ var ErrInvalid = errors.New("not a valid run record")
 // ErrNotFound is what Record's error wraps for a key that is not stored.
 var ErrNotFound = errors.New("no run with that key")
 
-// keyValueDSN matches the start of a libpq key=value connection string
-// ("host=db user=ci password=..."). Such a string is a PostgreSQL DSN, not
-// a file name: read as a SQLite path it would create a file named after
-// the password.
-var keyValueDSN = regexp.MustCompile(`^\s*(host|hostaddr|port|dbname|user|password|passfile|sslmode|service|connect_timeout|application_name)\s*=`)
+// ErrNoStore is what OpenExisting's error wraps for a SQLite file that does
+// not exist.
+var ErrNoStore = errors.New("no such store")
 
 // Open opens the results store that dsn names, creating and migrating its
 // schema as needed. dsn is one of:
@@ -40,12 +39,43 @@ func Open(ctx context.Context, dsn string) (Store, error) {
 	return openSQLite(ctx, dsn)
 }
 
-// isPostgres tells a PostgreSQL DSN from a SQLite path.
+// OpenExisting opens a store that must already exist, for readers: a
+// mistyped SQLite path is then an error wrapping ErrNoStore, not a new,
+// empty store.
+func OpenExisting(ctx context.Context, dsn string) (Store, error) {
+	if !isPostgres(dsn) {
+		if _, err := os.Stat(dsn); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrNoStore, err)
+		}
+	}
+	return Open(ctx, dsn)
+}
+
+// isPostgres tells a PostgreSQL DSN from a SQLite path. A string whose
+// first word is key=value ("host=db user=ci password=...", any libpq key)
+// is a PostgreSQL DSN, not a file name: read as a SQLite path it would
+// create a file named after the password.
 func isPostgres(dsn string) bool {
 	lower := strings.ToLower(dsn)
 	return strings.HasPrefix(lower, "postgres://") ||
 		strings.HasPrefix(lower, "postgresql://") ||
-		keyValueDSN.MatchString(lower)
+		startsWithKeyValue(lower)
+}
+
+// startsWithKeyValue says whether s starts with an identifier, optional
+// spaces and '=': libpq's key=value form.
+func startsWithKeyValue(s string) bool {
+	key, _, ok := strings.Cut(strings.TrimLeft(s, " \t"), "=")
+	key = strings.TrimRight(key, " \t")
+	if !ok || key == "" {
+		return false
+	}
+	for _, r := range key {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // sqlStore is the Store of both backends: the same statements, written

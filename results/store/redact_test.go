@@ -84,3 +84,22 @@ func TestHostClass(t *testing.T) {
 		t.Errorf("HostClass(nil) = %q", got)
 	}
 }
+
+// Any libpq key=value string is PostgreSQL, never a SQLite file named after
+// its password; paths stay paths.
+func TestIsPostgres(t *testing.T) {
+	for dsn, want := range map[string]bool{
+		"postgres://u:p@h/db":                       true,
+		"PostgreSQL://h/db":                         true,
+		"host=h password=secret":                    true,
+		"sslrootcert=ca.pem host=h password=secret": true,
+		"  options = '-c x=y' dbname=d":             true,
+		"results/mirrorbench.db":                    false,
+		"results/a=b.db":                            false,
+		"/tmp/x.db":                                 false,
+	} {
+		if got := isPostgres(dsn); got != want {
+			t.Errorf("isPostgres(%q) = %v, want %v", dsn, got, want)
+		}
+	}
+}

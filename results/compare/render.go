@@ -225,9 +225,9 @@ func (r *Report) estimateWords() string {
 	unpaired := slices.ContainsFunc(r.Rows, func(c Comparison) bool { return !c.Paired && c.Old.N > 0 && c.New.N > 0 })
 	switch {
 	case paired && unpaired:
-		return "median of new/old per pair where paired, else new/old of the medians"
+		return "new/old per pair (Hodges-Lehmann) where paired, else new/old of the medians"
 	case paired:
-		return "median of new/old per pair"
+		return "new/old per pair (Hodges-Lehmann estimate)"
 	}
 	return "new/old of the medians"
 }

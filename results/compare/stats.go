@@ -76,20 +76,20 @@ func (c *Comparison) pairable(p rowPlan, paired bool) bool {
 	return true
 }
 
-// pairedTest pairs old[i] with new[i]: the signed-rank test and the
-// Walsh-average interval of the log ratios, the median ratio, and the
-// minimum detectable effect from the spread of the log ratios.
+// pairedTest pairs old[i] with new[i]: the signed-rank test, the
+// Hodges-Lehmann estimate and the Walsh-average interval of the log ratios
+// (so the estimate always lies in its interval), and the minimum detectable
+// effect from the spread of the log ratios.
 func (c *Comparison) pairedTest(old, new []float64, alpha float64) {
 	n := len(old)
-	d, ratios := make([]float64, n), make([]float64, n)
+	d := make([]float64, n)
 	for i := range old {
-		ratios[i] = new[i] / old[i]
-		d[i] = math.Log(ratios[i])
+		d[i] = math.Log(new[i] / old[i])
 	}
 	c.Paired = true
 	c.P = signedRankP(d)
 	c.Significant = c.P < alpha
-	c.DeltaPct = 100 * (results.Median(ratios) - 1)
+	c.DeltaPct = pctOfLog(hodgesLehmann(d))
 	lo, hi := pairedCI(d, alpha)
 	c.DeltaLo, c.DeltaHi = pctOfLog(lo), pctOfLog(hi)
 	c.MDEPct = mdePct(sdev(d)/math.Sqrt(float64(n)), alpha)
@@ -244,4 +244,21 @@ func (c *Comparison) failure(opt Options) string {
 		why = append(why, fmt.Sprintf("test-acc median %.4g fell below the accuracy floor %.4g that old met (%.4g)", acc.New, floor, acc.Old))
 	}
 	return strings.Join(why, "; ")
+}
+
+// hodgesLehmann is the median of the Walsh averages (d[i]+d[j])/2, i <= j:
+// the estimate that belongs to the signed-rank test and its interval. Above
+// maxWalshN pairs, where the interval falls back to the sign test, it is the
+// median of d.
+func hodgesLehmann(d []float64) float64 {
+	if len(d) > maxWalshN {
+		return results.Median(d)
+	}
+	w := make([]float64, 0, len(d)*(len(d)+1)/2)
+	for i := range d {
+		for j := i; j < len(d); j++ {
+			w = append(w, (d[i]+d[j])/2)
+		}
+	}
+	return results.Median(w)
 }

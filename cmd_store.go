@@ -131,11 +131,15 @@ class, change points marked, and each point linked to its run's key facts.
 		dsn := storeFlag(fs)
 		out := fs.String("out", "results/out/dashboard", "folder for index.html")
 		return func(std streams, _ []string) error {
-			speed, err := storedSeries(*dsn, store.Filter{}, "samples_per_second")
+			runs, err := storedRuns(*dsn, store.Filter{})
 			if err != nil {
 				return err
 			}
-			acc, err := storedSeries(*dsn, store.Filter{}, "test_accuracy")
+			speed, err := history.Build(runs, history.MetricSamplesPerSecond)
+			if err != nil {
+				return err
+			}
+			acc, err := history.Build(runs, history.MetricTestAccuracy)
 			if err != nil {
 				return err
 			}
@@ -149,15 +153,20 @@ class, change points marked, and each point linked to its run's key facts.
 	},
 }
 
-// storedSeries reads the runs f selects and builds their series of metric.
-func storedSeries(dsn string, f store.Filter, metric string) ([]history.Series, error) {
+// storedRuns reads the runs f selects from an existing store.
+func storedRuns(dsn string, f store.Filter) ([]store.Run, error) {
 	ctx := context.Background()
 	st, err := openExisting(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
-	runs, err := st.Runs(ctx, f)
+	return st.Runs(ctx, f)
+}
+
+// storedSeries reads the runs f selects and builds their series of metric.
+func storedSeries(dsn string, f store.Filter, metric string) ([]history.Series, error) {
+	runs, err := storedRuns(dsn, f)
 	if err != nil {
 		return nil, err
 	}

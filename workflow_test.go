@@ -129,6 +129,25 @@ func TestStoreWorkflow(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "0 added, 2 already stored, 0 rejected") {
 		t.Fatalf("upload of stored records: exit %d, %q %q", code, stdout, errOut)
 	}
+	// A truncated record is rejected by name (exit 2); the others still count.
+	recs, _ := filepath.Glob(filepath.Join(out, "smoke-*.json"))
+	if len(recs) != 2 {
+		t.Fatalf("records %v, want 2", recs)
+	}
+	data, err := os.ReadFile(recs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "killed.json"), data[:len(data)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, errOut = runCLI(t, "upload", "--store", db, out)
+	if code != 2 || !strings.Contains(stdout, "0 added, 2 already stored, 1 rejected") || !strings.Contains(errOut, "killed.json") {
+		t.Errorf("upload with a truncated record: exit %d, %q %q; want 2, naming killed.json", code, stdout, errOut)
+	}
+	if code, _, _ := runCLI(t, "upload", "--store", db, filepath.Join(dir, "no-such")); code != 2 {
+		t.Errorf("upload of a missing path: exit %d, want 2", code)
+	}
 	code, stdout, errOut = runCLI(t, "history", "--store", db, "--scenario", "smoke")
 	if code != 0 || !strings.Contains(stdout, "2 points, 0 changes") {
 		t.Fatalf("history: exit %d, %q %q", code, stdout, errOut)

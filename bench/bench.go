@@ -41,6 +41,13 @@ type Options struct {
 	ExportWeights string // write the final weights here as safetensors
 }
 
+// InputError is an error in what the user handed in (a file, a flag value):
+// the command's exit status 2.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
 // Env is what every run of one invocation shares: the data (loaded once, on
 // first use), the host and build descriptions, and the progress output.
 type Env struct {

@@ -17,13 +17,6 @@ type Evaluation struct {
 // Accuracy is the share of test images classified correctly.
 func (e *Evaluation) Accuracy() float64 { return float64(e.Correct) / float64(e.Images) }
 
-// InputError is an error in what the user handed in (a file, a flag value):
-// the command's exit status 2.
-type InputError struct{ Err error }
-
-func (e *InputError) Error() string { return e.Err.Error() }
-func (e *InputError) Unwrap() error { return e.Err }
-
 // Evaluate scores a safetensors weights file (Keras names and shapes) with
 // an engine (one of Engines) on the 10,000 MNIST test images. A missing or
 // malformed file is an *InputError.

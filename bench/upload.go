@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/mirrorbench/mirrorbench/results"
 	"github.com/mirrorbench/mirrorbench/results/store"
@@ -30,7 +27,7 @@ func (u *Upload) String() string {
 func UploadRecords(ctx context.Context, st store.Store, paths []string) (*Upload, error) {
 	up := &Upload{}
 	for _, p := range paths {
-		files, err := recordFiles(p)
+		files, err := results.FilesAt(p, ".json")
 		if err != nil {
 			return up, &InputError{err}
 		}
@@ -62,27 +59,4 @@ func (u *Upload) put(ctx context.Context, st store.Store, file string) error {
 		u.Known++
 	}
 	return nil
-}
-
-// recordFiles is path itself, or the *.json files of the folder path, in
-// name order.
-func recordFiles(path string) ([]string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !st.IsDir() {
-		return []string{path}, nil
-	}
-	entries, err := os.ReadDir(path) // sorted by name
-	if err != nil {
-		return nil, err
-	}
-	var files []string
-	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".json") {
-			files = append(files, filepath.Join(path, e.Name()))
-		}
-	}
-	return files, nil
 }

@@ -61,6 +61,30 @@ func CreateExclusive(dir, name, ext string) (string, error) {
 	return "", fmt.Errorf("%s: no free name for %s%s after 1000 tries", dir, name, ext)
 }
 
+// FilesAt expands path the way every command that reads results does: a
+// file stands for itself, a folder for the files directly in it whose names
+// end in ext, in name order.
+func FilesAt(path, ext string) ([]string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return []string{path}, nil
+	}
+	entries, err := os.ReadDir(path) // sorted by name
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ext) {
+			files = append(files, filepath.Join(path, e.Name()))
+		}
+	}
+	return files, nil
+}
+
 // ReadRecord reads and checks a record file.
 func ReadRecord(path string) (*Record, error) {
 	data, err := os.ReadFile(path)

@@ -139,23 +139,12 @@ func benchFiles(paths []string) ([]string, error) {
 	return files, nil
 }
 
+// expandPath is p itself, or the *.txt files of the folder p; a folder
+// without any is an error, not an empty side.
 func expandPath(p string) ([]string, error) {
-	info, err := os.Stat(p)
+	files, err := results.FilesAt(p, ".txt")
 	if err != nil {
 		return nil, err
-	}
-	if !info.IsDir() {
-		return []string{p}, nil
-	}
-	entries, err := os.ReadDir(p) // sorted by name
-	if err != nil {
-		return nil, err
-	}
-	var files []string
-	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".txt") {
-			files = append(files, filepath.Join(p, e.Name()))
-		}
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("%s: no *.txt files in the folder", p)

@@ -31,7 +31,7 @@ func TestPathNames(t *testing.T) {
 		t.Errorf("SetGeneric(true): Path() = %q", Path())
 	}
 	SetGeneric(false)
-	if want := map[bool]string{true: "avx512", false: "avx2-fma"}[hasAVX512]; hasAsm && Path() != want {
+	if want := map[bool]string{true: "avx512", false: asmPath}[hasAVX512]; hasAsm && Path() != want {
 		t.Errorf("SetGeneric(false): Path() = %q, want %q", Path(), want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -18,7 +19,17 @@ func TestGeneratedFilesUpToDate(t *testing.T) {
 		t.Fatal("no go command to build the generator:", err)
 	}
 	gen := filepath.Join(t.TempDir(), "asmgen")
-	if out, err := exec.Command(goTool, "build", "-o", gen, "./internal/asmgen").CombinedOutput(); err != nil {
+	// The generator runs here, natively, even when this test runs under
+	// emulation (GOARCH=arm64 go test -exec qemu-aarch64-static): build it
+	// for the host.
+	host, err := exec.Command(goTool, "env", "GOHOSTOS", "GOHOSTARCH").Output()
+	if err != nil {
+		t.Fatal("go env:", err)
+	}
+	hostOS, hostArch, _ := strings.Cut(strings.TrimSpace(string(host)), "\n")
+	build := exec.Command(goTool, "build", "-o", gen, "./internal/asmgen")
+	build.Env = append(os.Environ(), "GOOS="+hostOS, "GOARCH="+strings.TrimSpace(hostArch))
+	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the generator: %v\n%s", err, out)
 	}
 	outDir := t.TempDir()

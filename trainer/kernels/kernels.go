@@ -1,6 +1,7 @@
 // Package kernels holds the dense float32 arithmetic of the native engine:
 // SGEMM in three operand forms and Adam's element-wise update, each with an
-// AVX2+FMA assembly path (amd64, chosen at run time) and a portable Go path.
+// AVX2+FMA assembly path (amd64, chosen at run time), a NEON one (arm64) and
+// a portable Go path.
 // Where the CPU has AVX-512F, SGEMM runs AVX-512 micro-kernels instead; they
 // compute every element with the AVX2 kernels' instructions (see below), so
 // the two SIMD paths agree bit for bit.
@@ -41,24 +42,27 @@ var (
 )
 
 // Path names the implementation in use: "avx512" (AVX-512 SGEMM, the rest
-// AVX2+FMA), "avx2-fma" or "generic".
+// AVX2+FMA), "avx2-fma", "neon" (arm64) or "generic".
 func Path() string {
 	switch {
 	case useAsm && useAVX512:
 		return "avx512"
 	case useAsm:
-		return "avx2-fma"
+		return asmPath
 	}
 	return "generic"
 }
 
 // Numerics names the arithmetic of a path: "fma" for the SIMD paths (one
-// fused multiply-add per product, in p order, whatever the vector width: the
-// avx2-fma and avx512 paths give the same bits) and "separate" for the Go
-// path. Runs agree bit for bit exactly when their numerics agree.
+// fused multiply-add per product, in p order, whatever the vector width or
+// the architecture: the avx2-fma, avx512 and neon paths give the same bits)
+// and "separate" for the Go path (whose float expressions round every
+// product explicitly, so that it too gives the same bits on every
+// architecture; see fusion_test.go). Runs agree bit for bit exactly when
+// their numerics agree.
 func Numerics(path string) string {
 	switch path {
-	case "avx2-fma", "avx512":
+	case "avx2-fma", "avx512", "neon":
 		return "fma"
 	case "generic":
 		return "separate"
@@ -80,7 +84,7 @@ func setPath(name string) bool {
 	switch {
 	case name == "avx512" && hasAVX512:
 		useAsm, useAVX512 = true, true
-	case name == "avx2-fma" && hasAsm:
+	case name == asmPath && hasAsm:
 		useAsm, useAVX512 = true, false
 	case name == "generic":
 		useAsm, useAVX512 = false, false

@@ -10,6 +10,13 @@ import (
 
 var hasAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
+// asmPath is Path's name for the assembly path without AVX-512; simdPool
+// says MaxPool4, Unpool4 and Transpose have assembly too.
+const (
+	asmPath  = "avx2-fma"
+	simdPool = true
+)
+
 // hasAVX512 enables the AVX-512 SGEMM kernels. x/sys/cpu sets HasAVX512F only
 // when the OS also saves the opmask and ZMM state (XCR0 bits 5-7, by XGETBV).
 var hasAVX512 = hasAsm && cpu.X86.HasAVX512F

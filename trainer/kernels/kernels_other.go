@@ -1,12 +1,12 @@
-//go:build !amd64
+//go:build !amd64 && !arm64
 
 package kernels
-
-import "unsafe"
 
 const (
 	hasAsm    = false
 	hasAVX512 = false
+	asmPath   = ""
+	simdPool  = false
 )
 
 func sgemmAsm(m, n, k int, a []float32, rs, ps uintptr, b []float32, ldb int, c []float32, ldc int, acc bool) {
@@ -22,13 +22,3 @@ func adamAsm(w, m, v, g []float32, s AdamStep) int { return 0 }
 func addAsm(dst, src []float32) int { return 0 }
 
 func adam2Asm(w, m, v, g, g2 []float32, s AdamStep) int { return 0 }
-
-func maxPool4AVX(x, pooled *float32, arg *int32, n int) { panic("kernels: no assembly path") }
-
-func unpool4AVX(arg *int32, d *float32, stride int, grad *float32, n int) {
-	panic("kernels: no assembly path")
-}
-
-func transpose8AVX(src unsafe.Pointer, lds uintptr, dst unsafe.Pointer, ldd uintptr) {
-	panic("kernels: no assembly path")
-}

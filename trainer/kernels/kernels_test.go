@@ -32,7 +32,7 @@ var forms = []form{
 }
 
 // allPaths names every path, fastest first; setPath refuses those the CPU lacks.
-var allPaths = []string{"avx512", "avx2-fma", "generic"}
+var allPaths = []string{"avx512", "avx2-fma", "neon", "generic"}
 
 // paths runs f once per available path, restoring the default after.
 func paths(t *testing.T, f func(t *testing.T)) {
@@ -259,7 +259,7 @@ func TestAdamFormula(t *testing.T) {
 }
 
 func ExamplePath() {
-	fmt.Println(Path() == "avx512" || Path() == "avx2-fma" || Path() == "generic")
+	fmt.Println(Path() == "avx512" || Path() == "avx2-fma" || Path() == "neon" || Path() == "generic")
 	// Output: true
 }
 

@@ -17,7 +17,7 @@ func MaxPool4(x, pooled []float32, arg []int32) {
 	if n == 0 {
 		return
 	}
-	if useAsm {
+	if useAsm && simdPool {
 		maxPool4AVX(&x[0], &pooled[0], &arg[0], n)
 		return
 	}
@@ -58,7 +58,7 @@ func Unpool4(arg []int32, d []float32, stride int, g []float32) {
 	if n == 0 {
 		return
 	}
-	if useAsm {
+	if useAsm && simdPool {
 		unpool4AVX(&arg[0], &d[0], stride, &g[0], n)
 		return
 	}

@@ -6,7 +6,7 @@ import "unsafe"
 func Transpose(m, n int, a []float32, lda int, b []float32, ldb int) {
 	checkGemm("Transpose", n, m, 0, matrix{a, lda, m, n}, matrix{}, matrix{b, ldb, n, m})
 	m8, n8 := 0, 0
-	if useAsm {
+	if useAsm && simdPool {
 		m8, n8 = m&^7, n&^7
 		ap, bp := unsafe.Pointer(unsafe.SliceData(a)), unsafe.Pointer(unsafe.SliceData(b))
 		for i := 0; i < m8; i += 8 {

@@ -1,7 +1,8 @@
 // Command asmgen writes the AVX2+FMA SGEMM micro-kernels of package kernels
 // (sgemm_amd64.s) and their Go declarations and dispatch (sgemm_kern_amd64.go),
 // and the AVX-512 ones (sgemm512_amd64.s, sgemm512_kern_amd64.go; see
-// avx512.go).
+// avx512.go), and the arm64 NEON kernels: sgemm_arm64.s, sgemm_kern_arm64.go
+// and adam_arm64.s (see neon.go).
 //
 // Every kernel computes one tile of C: up to 6 rows by 16 columns. Each C
 // element is a single chain of fused multiply-adds over p = 0..k-1, started
@@ -63,6 +64,12 @@ func main() {
 	gen512(&s512, &g512)
 	must(os.WriteFile("sgemm512_amd64.s", s512.Bytes(), 0o644))
 	must(os.WriteFile("sgemm512_kern_amd64.go", g512.Bytes(), 0o644))
+
+	var sNeon, gNeon, adamNeon bytes.Buffer
+	genNeon(&sNeon, &gNeon, &adamNeon)
+	must(os.WriteFile("sgemm_arm64.s", sNeon.Bytes(), 0o644))
+	must(os.WriteFile("sgemm_kern_arm64.go", gNeon.Bytes(), 0o644))
+	must(os.WriteFile("adam_arm64.s", adamNeon.Bytes(), 0o644))
 }
 
 func must(err error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -33,6 +34,10 @@ files by path, writes one JSON record per run and a benchmark-format file
 		fs.StringVar(&f.opt.ExportWeights, "export-weights", "", "write each run's final weights to this safetensors file (Keras names and shapes)")
 		fs.StringVar(&f.opt.InitWeights, "init-weights", "", "start from this safetensors file instead of the seeded Keras initialisation")
 		fs.StringVar(&f.store, "store", defaultStore, storeUsage+`; "" stores nothing`)
+		fs.StringVar(&f.opt.Python, "python", "", "Python interpreter for engine pytorch (default $MIRRORBENCH_PYTHON, else python3 on PATH, then /usr/bin/python3)")
+		fs.IntVar(&f.opt.Nodes, "nodes", 1, "engine pytorch, strategy mirrored: machines in one DDP group; run the same command on each, with its --node-rank")
+		fs.IntVar(&f.opt.NodeRank, "node-rank", 0, "this machine's rank among --nodes (0 writes the record)")
+		fs.StringVar(&f.opt.Rendezvous, "rendezvous", "", "HOST:PORT of node 0's rendezvous, reachable from every node (required with --nodes > 1)")
 		fs.StringVar(&f.shard, "shard", "", "I/N: run only every N-th run of the expanded list (scenarios x seeds x count), starting at the I-th")
 		return f.run
 	},
@@ -98,7 +103,36 @@ func (f *runFlags) check(names []string) ([]*scenarios.Scenario, error) {
 		}
 		scs = append(scs, sc)
 	}
+	if err := f.checkNodes(scs); err != nil {
+		return nil, err
+	}
 	return scs, nil
+}
+
+// checkNodes checks the multi-node flags: only mirrored framework scenarios
+// span machines, and every node needs the rendezvous.
+func (f *runFlags) checkNodes(scs []*scenarios.Scenario) error {
+	o := f.opt
+	switch {
+	case o.Nodes < 1:
+		return badUsage("run: --nodes must be >= 1")
+	case o.NodeRank < 0 || o.NodeRank >= o.Nodes:
+		return badUsage("run: --node-rank %d is outside 0..%d (--nodes %d)", o.NodeRank, o.Nodes-1, o.Nodes)
+	case o.Nodes == 1:
+		return nil
+	case o.Rendezvous == "":
+		return badUsage("run: --nodes %d needs --rendezvous HOST:PORT (node 0's address, the same on every node)", o.Nodes)
+	}
+	if _, _, err := net.SplitHostPort(o.Rendezvous); err != nil {
+		return badUsage("run: --rendezvous %q: %v", o.Rendezvous, err)
+	}
+	for _, sc := range scs {
+		if sc.Engine != scenarios.EnginePyTorch || sc.Strategy != scenarios.StrategyMirrored {
+			return badUsage("run: --nodes %d: scenario %s is engine %s, strategy %s; only engine pytorch with strategy mirrored spans machines",
+				o.Nodes, sc.Name, sc.Engine, sc.Strategy)
+		}
+	}
+	return nil
 }
 
 // invocation describes this host (calibrated, or with a warning why not)

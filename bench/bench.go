@@ -39,6 +39,12 @@ type Options struct {
 	TrainLimit    int    // > 0 overrides the scenario's train_limit
 	InitWeights   string // a safetensors file to start from instead of the seeded init
 	ExportWeights string // write the final weights here as safetensors
+
+	// For framework engines (engine: pytorch):
+	Python     string // the interpreter ("": MIRRORBENCH_PYTHON, python3 on PATH, /usr/bin/python3)
+	Nodes      int    // machines in one distributed group (0 or 1: this one alone)
+	NodeRank   int    // this machine's place among them; node 0 writes the record
+	Rendezvous string // host:port of node 0's rendezvous ("": a free loopback port)
 }
 
 // InputError is an error in what the user handed in (a file, a flag value):
@@ -55,6 +61,7 @@ type Env struct {
 	Host     *hardware.Host
 	Build    results.Build
 	data     *trainer.Dataset
+	probes   map[string]probed // framework interpreters found, by --python
 }
 
 // Dataset loads and verifies MNIST once.
@@ -87,6 +94,10 @@ func (e *Env) Run(ctx context.Context, sc *scenarios.Scenario, opt Options) *res
 	rec.EpochsPlanned, rec.TrainLimit = p.epochs, p.limit
 	if skip != "" {
 		rec.Status, rec.Reason = results.StatusSkipped, skip
+		return rec
+	}
+	if p.framework {
+		e.runFramework(ctx, p, rec)
 		return rec
 	}
 	ds, err := e.Dataset()

@@ -68,6 +68,9 @@ func Shard(runs []*scenarios.Scenario, spec string) ([]*scenarios.Scenario, erro
 // ends (and the benchmark file after each run), so an interrupted invocation
 // leaves complete files for every run it finished or stopped.
 func (inv *Invocation) Execute(ctx context.Context, runs []*scenarios.Scenario) (*Outcome, error) {
+	if inv.Options.NodeRank > 0 {
+		return inv.executeOnWorker(ctx, runs), nil
+	}
 	if err := results.CheckWritable(inv.Out); err != nil {
 		return nil, err
 	}
@@ -113,6 +116,24 @@ func (inv *Invocation) Execute(ctx context.Context, runs []*scenarios.Scenario) 
 	}
 	out.Unmet = unmet(out.Records, inv.RequireAll)
 	return out, nil
+}
+
+// executeOnWorker runs this machine's ranks of multi-node runs. Node 0
+// writes the records; a worker says how its part ended.
+func (inv *Invocation) executeOnWorker(ctx context.Context, runs []*scenarios.Scenario) *Outcome {
+	var recs []*results.Record
+	o := inv.Options
+	for i, sc := range runs {
+		if ctx.Err() != nil {
+			break
+		}
+		inv.Env.Progress.Start("[%d/%d] %s: node %d of %d (rendezvous %s); node 0 writes the record",
+			i+1, len(runs), sc.Name, o.NodeRank, o.Nodes, o.Rendezvous)
+		rec := inv.Env.Run(ctx, sc, o)
+		recs = append(recs, rec)
+		inv.Env.Progress.Start("  %s: node %d: %s%s", sc.Name, o.NodeRank, rec.Status, reasonSuffix(rec))
+	}
+	return &Outcome{Unmet: unmet(recs, inv.RequireAll)}
 }
 
 // store puts a finished run's record into the results store, if there is

@@ -15,7 +15,8 @@ import (
 // plan is a scenario resolved against this host: what will actually run.
 type plan struct {
 	sc        *scenarios.Scenario
-	engine    trainer.Engine
+	engine    trainer.Engine // nil for a framework engine
+	framework bool           // trained by a framework through its adapter (framework.go)
 	replicas  int
 	threads   int
 	deviceIDs []int
@@ -34,14 +35,18 @@ func resolve(sc *scenarios.Scenario, opt Options, host *hardware.Host) (plan, st
 	if opt.TrainLimit > 0 {
 		p.limit = opt.TrainLimit
 	}
-	eng, ok := Engines[sc.Engine]
-	if !ok {
-		return p, fmt.Sprintf("engine %q is not in this build", sc.Engine)
-	}
-	p.engine = eng
 	d := sc.Device
-	if !slices.Contains(eng.Devices(), d.Kind) {
-		return p, gpuSkipReason(sc, d, host)
+	if sc.Engine == scenarios.EnginePyTorch {
+		p.framework = true // the framework says later whether it sees the GPUs
+	} else {
+		eng, ok := Engines[sc.Engine]
+		if !ok {
+			return p, fmt.Sprintf("engine %q is not in this build", sc.Engine)
+		}
+		p.engine = eng
+		if !slices.Contains(eng.Devices(), d.Kind) {
+			return p, gpuSkipReason(sc, d, host)
+		}
 	}
 	switch {
 	case len(d.IDs) > 0:

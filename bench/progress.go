@@ -89,6 +89,12 @@ func (p *Progress) Step(s StepStatus) {
 	p.bar.Set(s.Step * s.Batch)
 }
 
+// Output shows one line of what a training process wrote (a framework's
+// adapter's stderr), indented under its run.
+func (p *Progress) Output(rank int, line string) {
+	p.Start("    rank %d | %s", rank, line)
+}
+
 // Done erases the live bar at the end of a run, however the run ended.
 func (p *Progress) Done() {
 	if p != nil {

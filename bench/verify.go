@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 
 	"github.com/google/go-cmp/cmp"
@@ -45,20 +46,62 @@ func (e *Env) Verify(ctx context.Context, old *results.Record) (*Verification, e
 	}
 	sc.Seed, sc.Seeds = old.Seed, nil
 	v := &Verification{Notes: e.provenanceNotes(old)}
-	v.Bitwise = sameArithmetic(old.Build, e.Build)
+	v.Bitwise = sameArithmetic(old.Build, e.Build) // a framework run decides below
 	opt := Options{Epochs: old.EpochsPlanned, TrainLimit: old.TrainLimit}
 	if old.InitWeights != nil {
 		opt.InitWeights = old.InitWeights.Path
 	}
 	v.New = e.Run(ctx, sc, opt)
+	if old.Framework != nil {
+		v.Bitwise = sameFramework(old, v.New)
+		v.Notes = append(v.Notes, frameworkNotes(old, v.New, v.Bitwise)...)
+	}
 	v.Diff = diffRecords(old, v.New, v.Bitwise)
 	return v, nil
+}
+
+// sameFramework says whether a framework run promises the old run's bits:
+// both deterministic, on the same architecture, with the same versions of
+// everything the adapter reported (framework, BLAS, oneDNN, CUDA...).
+func sameFramework(old, new *results.Record) bool {
+	a, b := old.Framework, new.Framework
+	return b != nil && a.Deterministic && b.Deterministic && old.Build.GOARCH == new.Build.GOARCH &&
+		maps.Equal(a.Versions, b.Versions)
+}
+
+// frameworkNotes say how a framework run was compared, and why.
+func frameworkNotes(old, new *results.Record, bitwise bool) []string {
+	a, b := old.Framework, new.Framework
+	switch {
+	case bitwise:
+		return []string{fmt.Sprintf("%s run, deterministic, same versions: fingerprint compared bit for bit", a.Name)}
+	case b == nil:
+		return []string{fmt.Sprintf("the %s rerun did not start (%s): nothing to compare", a.Name, new.Status)}
+	}
+	why := "versions differ"
+	switch {
+	case !a.Deterministic:
+		why = "the record says it is not deterministic: " + a.DeterministicNote
+	case !b.Deterministic:
+		why = "the rerun is not deterministic: " + b.DeterministicNote
+	case old.Build.GOARCH != new.Build.GOARCH:
+		why = fmt.Sprintf("recorded on %s, re-run on %s", old.Build.GOARCH, new.Build.GOARCH)
+	default:
+		for k, v := range a.Versions {
+			if b.Versions[k] != v {
+				why = fmt.Sprintf("%s %s was %s", k, orNone(b.Versions[k]), orNone(v))
+				break
+			}
+		}
+	}
+	return []string{fmt.Sprintf("%s run compared within a tolerance (losses %g relative, accuracies %g), fingerprint not compared: %s",
+		a.Name, verifyLossRel, verifyAccAbs, why)}
 }
 
 func (e *Env) provenanceNotes(old *results.Record) []string {
 	var notes []string
 	b := e.Build
-	if !sameArithmetic(old.Build, b) {
+	if old.Framework == nil && !sameArithmetic(old.Build, b) { // a framework's arithmetic is its own
 		notes = append(notes, fmt.Sprintf("recorded on %s with %s kernels, re-run on %s with %s kernels: figures compared within a tolerance (losses %g relative, accuracies %g), fingerprint not compared",
 			old.Build.GOARCH, orNone(old.Build.Kernels), b.GOARCH, orNone(b.Kernels), verifyLossRel, verifyAccAbs))
 	}
@@ -98,7 +141,7 @@ func short(commit string) string {
 func diffRecords(old, new *results.Record, bitwise bool) string {
 	opts := []cmp.Option{
 		cmpopts.IgnoreFields(results.Record{}, "StartedAt", "FinishedAt", "WallSecs", "LoadAtStart", "Throughput",
-			"Timing", "Efficiency", "Host", "Build", "ExportWeights"),
+			"Timing", "Efficiency", "Host", "Build", "ExportWeights", "Framework"),
 		cmpopts.IgnoreFields(results.Epoch{}, "Seconds", "SamplesPerSecond"),
 		cmpopts.IgnoreFields(results.TargetResult{}, "Seconds"),
 		cmpopts.IgnoreFields(results.Dataset{}, "Dir"),

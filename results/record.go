@@ -78,9 +78,42 @@ type Record struct {
 	Timing      Timing         `json:"timing"`
 	Efficiency  *Efficiency    `json:"efficiency,omitempty"`
 	Fingerprint string         `json:"fingerprint"`
-	Host        *hardware.Host `json:"host"`
-	Build       Build          `json:"build"`
-	Dataset     Dataset        `json:"dataset"`
+	// Framework describes the framework that trained (engine pytorch);
+	// nil for the Go engines.
+	Framework *Framework     `json:"framework,omitempty"`
+	Host      *hardware.Host `json:"host"`
+	Build     Build          `json:"build"`
+	Dataset   Dataset        `json:"dataset"`
+}
+
+// Framework is what a framework engine ran on, as its adapter reported it.
+type Framework struct {
+	Name     string            `json:"name"`     // "pytorch"
+	Versions map[string]string `json:"versions"` // python, torch, numpy, blas, onednn, cuda, cudnn, nccl
+	Python   string            `json:"python"`   // the interpreter
+	// Backend is the distributed backend of a mirrored run (gloo, nccl);
+	// "" for one process.
+	Backend string `json:"backend,omitempty"`
+	Nodes   int    `json:"nodes,omitempty"` // machines of a multi-node run
+	// Deterministic says whether a rerun gives the same bits; when false,
+	// verify compares within a tolerance, and DeterministicNote says why.
+	Deterministic     bool   `json:"deterministic"`
+	DeterministicNote string `json:"deterministic_note,omitempty"`
+	// Where the adapter's time went, in seconds: from its start to its
+	// first step (imports, data, model, process group), in training steps,
+	// and in all, start to end.
+	SetupSeconds   float64 `json:"setup_seconds"`
+	StepSeconds    float64 `json:"step_seconds"`
+	AdapterSeconds float64 `json:"adapter_seconds"`
+}
+
+// OutsideSteps is the share of the adapter's time spent outside training
+// steps and evaluation: start-up, data, hand-over.
+func (f *Framework) OutsideSteps(evalSeconds float64) float64 {
+	if f.AdapterSeconds <= 0 {
+		return 0
+	}
+	return (f.AdapterSeconds - f.StepSeconds - evalSeconds) / f.AdapterSeconds
 }
 
 // WeightsFile is a safetensors file a run started from or wrote.

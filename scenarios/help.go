@@ -14,8 +14,13 @@ written (an explicit 0 is never replaced by a default).
 
           name: the scenario's name, [a-z0-9-]+, not starting with '-' (required)
    description: free text shown by 'list' (optional)
-        engine: gorgonia | native (default native)
-                gorgonia is the framework baseline, native the fast kernels
+        engine: gorgonia | native | pytorch (default native)
+                gorgonia is the framework baseline, native the fast kernels,
+                pytorch runs PyTorch through bench/frameworks/pytorch.py
+                (python3 from PATH, or --python / MIRRORBENCH_PYTHON);
+                mirrored pytorch runs are DistributedDataParallel (gloo on
+                CPUs, NCCL on GPUs); a pytorch scenario that cannot run
+                here (no interpreter, no torch, too few GPUs) is skipped
        devices: where the replicas run (default cpu), see DEVICES below
       strategy: single | mirrored (default single)
                 single: one replica; devices must not list more than one id
@@ -29,7 +34,8 @@ written (an explicit 0 is never replaced by a default).
                   found at run time
                 mirrored with cpu or cpu:1: required, >= 1; R replicas of one
                   thread each (cpu:N with N > 1 and cpu:all are rejected)
-     reduction: fast | canonical (default fast)
+     reduction: fast | canonical (default fast); pytorch: fast only (DDP
+                reduces with its own all-reduce)
                 fast: each replica reduces its own shard
                 canonical: the batch is cut into fixed micro-shards, so the
                   sums, and the weights, do not depend on the replica count

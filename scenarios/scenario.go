@@ -64,6 +64,7 @@ type Target struct {
 const (
 	EngineGorgonia = "gorgonia"
 	EngineNative   = "native"
+	EnginePyTorch  = "pytorch" // a framework engine: training runs in PyTorch
 
 	StrategySingle   = "single"
 	StrategyMirrored = "mirrored"

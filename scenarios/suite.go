@@ -25,6 +25,10 @@ var suiteOrder = []string{
 	"mirrored-cpu2",
 	"mirrored-cpu2-canonical",
 	"mirrored-gpu2",
+	"pytorch-cpu1",
+	"pytorch-multicore",
+	"pytorch-mirrored-cpu2",
+	"pytorch-mirrored-gpu2",
 	"smoke",
 }
 

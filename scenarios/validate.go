@@ -86,7 +86,7 @@ func (c *checker) oneOf(field, noun, value string, want ...string) *Error {
 }
 
 func (c *checker) checkEngine() *Error {
-	return c.oneOf("engine", "engine", c.s.Engine, EngineGorgonia, EngineNative)
+	return c.oneOf("engine", "engine", c.s.Engine, EngineGorgonia, EngineNative, EnginePyTorch)
 }
 
 func (c *checker) checkDevices() *Error {
@@ -103,7 +103,13 @@ func (c *checker) checkStrategy() *Error {
 }
 
 func (c *checker) checkReduction() *Error {
-	return c.oneOf("reduction", "reduction", c.s.Reduction, ReductionFast, ReductionCanonical)
+	if err := c.oneOf("reduction", "reduction", c.s.Reduction, ReductionFast, ReductionCanonical); err != nil {
+		return err
+	}
+	if c.s.Engine == EnginePyTorch && c.s.Reduction != ReductionFast {
+		return c.errorAt([]string{"reduction", "engine"}, "engine pytorch reduces with DistributedDataParallel's all-reduce: reduction must be fast, not %s", c.s.Reduction)
+	}
+	return nil
 }
 
 // checkCounts checks the integer fields that stand on their own.

@@ -192,6 +192,11 @@ func (s *Shuffler) StartEpoch(epoch int) {
 	s.perm = rng.Perm(s.data.Len())
 }
 
+// Order is the current epoch's permutation of the training set: step s
+// trains on Order()[s*batch:(s+1)*batch]. It is what a framework engine is
+// handed so that it sees the very same batches (read-only).
+func (s *Shuffler) Order() []int { return s.perm }
+
 // Steps is the number of full batches per epoch (Keras drops no sample at
 // 60000/32; a partial last batch is dropped here, as with --train-limit).
 func (s *Shuffler) Steps() int { return s.data.Len() / s.buf.Len() }

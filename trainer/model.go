@@ -164,7 +164,7 @@ func InitKeras(p *Params, seed uint64) {
 		}
 		limit := GlorotLimit(t.Shape)
 		for j := range t.Data {
-			t.Data[j] = float32(limit * (2*rng.Float64() - 1))
+			t.Data[j] = float32(limit * (float64(2*rng.Float64()) - 1))
 		}
 	}
 }

@@ -118,18 +118,20 @@ def interpreter():
 
 
 def import_framework():
-    """Imports numpy and torch. Any failure (not only ImportError: a broken
+    """Imports torch, then numpy. Any failure (not only ImportError: a broken
     CUDA library raises OSError, a numpy ABI mismatch RuntimeError) means this
-    interpreter cannot run the adapter, which is a skip, not a failure."""
-    try:
-        import numpy as np
-    except Exception as e:  # noqa: BLE001
-        raise Unavailable("import numpy failed with %s: %s: %s"
-                          % (interpreter(), type(e).__name__, one_line(e)))
+    interpreter cannot run the adapter, which is a skip, not a failure. torch
+    goes first so that an interpreter with neither is reported as lacking
+    torch, the part a user has to install on purpose."""
     try:
         import torch
     except Exception as e:  # noqa: BLE001
         raise Unavailable("import torch failed with %s: %s: %s"
+                          % (interpreter(), type(e).__name__, one_line(e)))
+    try:
+        import numpy as np
+    except Exception as e:  # noqa: BLE001
+        raise Unavailable("import numpy failed with %s: %s: %s"
                           % (interpreter(), type(e).__name__, one_line(e)))
     return torch, np
 

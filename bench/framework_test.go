@@ -1,0 +1,337 @@
+package bench
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mirrorbench/mirrorbench/bench/frameworks"
+	"github.com/mirrorbench/mirrorbench/results"
+	"github.com/mirrorbench/mirrorbench/scenarios"
+	"github.com/mirrorbench/mirrorbench/trainer"
+	"github.com/mirrorbench/mirrorbench/trainer/gorgoniaengine"
+)
+
+// The tests of engine pytorch run PyTorch for real, through the adapter, on
+// short runs. Where no Python with torch is found they skip, saying why.
+
+// needTorch returns the interpreter the harness would use, or skips.
+func needTorch(t *testing.T) *frameworks.Runtime {
+	t.Helper()
+	rt, err := testEnv.frameworkRuntime(context.Background(), "")
+	if err != nil {
+		t.Skipf("PyTorch tests skipped: %v", err)
+	}
+	return rt
+}
+
+func lookup(t *testing.T, name string) *scenarios.Scenario {
+	t.Helper()
+	sc, err := scenarios.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+// quick is a one-epoch run on the first 640 images: 20 steps.
+var quick = Options{Epochs: 1, TrainLimit: 640}
+
+func mustRun(t *testing.T, env *Env, sc *scenarios.Scenario, opt Options) *results.Record {
+	t.Helper()
+	r := env.Run(context.Background(), sc, opt)
+	if r.Status != results.StatusOK && r.Status != results.StatusTargetMissed {
+		t.Fatalf("%s: %s (%s)", sc.Name, r.Status, r.Reason)
+	}
+	return r
+}
+
+// Two runs of pytorch-cpu1 with one seed end with the same weights; the
+// record names the framework's versions; verify says it compared bit for
+// bit and reproduced; the exported weights score, in the Gorgonia engine
+// (an independent implementation), exactly the accuracy the record states.
+func TestPyTorchDeterministicVerifiedAndExported(t *testing.T) {
+	needTorch(t)
+	sc := lookup(t, "pytorch-cpu1")
+	opt := quick
+	opt.ExportWeights = filepath.Join(t.TempDir(), "w.safetensors")
+	a := mustRun(t, testEnv, sc, opt)
+	f := a.Framework
+	if f == nil || f.Name != "pytorch" || f.Versions["torch"] == "" || f.Versions["python"] == "" || !f.Deterministic {
+		t.Fatalf("record's framework: %+v", f)
+	}
+	if len(a.Epochs) != 1 || a.Fingerprint == "" || a.Throughput.SamplesPerSecond <= 0 || f.SetupSeconds <= 0 || f.StepSeconds <= 0 {
+		t.Fatalf("incomplete record: %+v", a)
+	}
+	v, err := testEnv.Verify(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.OK() || !v.Bitwise || v.New.Fingerprint != a.Fingerprint {
+		t.Fatalf("verify: ok %v bitwise %v, fingerprints %s and %s, notes %q, diff:\n%s", v.OK(), v.Bitwise, a.Fingerprint, v.New.Fingerprint, v.Notes, v.Diff)
+	}
+	if !strings.Contains(strings.Join(v.Notes, "\n"), "bit for bit") {
+		t.Errorf("verify does not say it compared bit for bit: %q", v.Notes)
+	}
+	ev, err := Evaluate(opt.ExportWeights, gorgoniaengine.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Fingerprint != a.Fingerprint || ev.Accuracy() != a.FinalTestAccuracy() {
+		t.Errorf("exported weights: fingerprint %s, accuracy %v; the record says %s, %v",
+			ev.Fingerprint, ev.Accuracy(), a.Fingerprint, a.FinalTestAccuracy())
+	}
+}
+
+// stepLossBound is how far apart native's and PyTorch's per-step losses may
+// drift over the first 100 steps, relative. The first step starts from the
+// same weights and sees the same batch: only float32 rounding in other
+// orders separates them (1e-5 asked; 9e-9 measured). After that the weights
+// differ in their last bits and training may amplify the gap; on this model
+// it stayed at about 1e-6 over 100 steps (the test logs it). 1e-4 leaves a
+// hundredfold margin for other BLAS libraries and CPUs, and still fails any
+// real difference of model, loss, optimizer or batch order, which shows from
+// the first steps as a gap of 1e-2 or more.
+const stepLossBound = 1e-4
+
+// From the same initial weights and batches, native and PyTorch agree on
+// the first step's loss to 1e-5 relative and stay within stepLossBound over
+// the first 100 steps.
+func TestPyTorchAgreesWithNative(t *testing.T) {
+	rt := needTorch(t)
+	ds, err := testEnv.Dataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := Options{Epochs: 1, TrainLimit: 100 * scenarios.KerasBatch}
+	torch := pytorchStepLosses(t, lookup(t, "pytorch-cpu1"), opt, rt, ds)
+	native := nativeStepLosses(t, lookup(t, "reference-cpu1"), opt, ds)
+	if len(torch) != 100 || len(native) != 100 {
+		t.Fatalf("steps: pytorch %d, native %d, want 100", len(torch), len(native))
+	}
+	rel := func(i int) float64 { return math.Abs(torch[i]-native[i]) / math.Abs(native[i]) }
+	if d := rel(0); d > 1e-5 {
+		t.Errorf("first step: pytorch loss %.9g, native %.9g: %.2g relative, want <= 1e-5", torch[0], native[0], d)
+	}
+	worst, at := 0.0, 0
+	for i := range native {
+		if d := rel(i); d > worst {
+			worst, at = d, i
+		}
+	}
+	t.Logf("first step: %.2g relative; largest over 100 steps: %.2g at step %d (loss %.6f vs %.6f)", rel(0), worst, at+1, torch[at], native[at])
+	if worst > stepLossBound {
+		t.Errorf("step %d: pytorch loss %.6f, native %.6f: %.2g relative, more than %g", at+1, torch[at], native[at], worst, stepLossBound)
+	}
+}
+
+// pytorchStepLosses runs sc's job and returns each step's mean loss.
+func pytorchStepLosses(t *testing.T, sc *scenarios.Scenario, opt Options, rt *frameworks.Runtime, ds *trainer.Dataset) []float64 {
+	t.Helper()
+	p, skip := resolve(sc, opt, nil)
+	if skip != "" {
+		t.Fatal(skip)
+	}
+	dir := t.TempDir()
+	job, err := p.writeJob(dir, ds, &results.Record{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	adapter, err := frameworks.WriteAdapter(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := p.group(rt, adapter, job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var losses []float64
+	err = g.Run(context.Background(), func(_ int, ev frameworks.Event) error {
+		if ev.Event == frameworks.EventStep {
+			losses = append(losses, ev.LossSum/float64(ev.Samples))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return losses
+}
+
+// nativeStepLosses trains sc step by step and returns each step's mean loss.
+func nativeStepLosses(t *testing.T, sc *scenarios.Scenario, opt Options, ds *trainer.Dataset) []float64 {
+	t.Helper()
+	p, skip := resolve(sc, opt, nil)
+	if skip != "" {
+		t.Fatal(skip)
+	}
+	init, err := initialWeights(sc, opt, &results.Record{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := p.start(p.trainSet(ds), init)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	var losses []float64
+	for step := range s.sh.Steps() {
+		res, _, err := s.step(s.sh.Batch(step))
+		if err != nil {
+			t.Fatal(err)
+		}
+		losses = append(losses, res.LossSum/float64(sc.GlobalBatch))
+	}
+	return losses
+}
+
+// Two node processes over loopback form one DDP group of four ranks; node 0
+// gets the whole record, node 1 just its ranks' outcome.
+func TestPyTorchTwoNodesOverLoopback(t *testing.T) {
+	needTorch(t)
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := lookup(t, "pytorch-mirrored-cpu2")
+	recs := make([]*results.Record, 2)
+	var wg sync.WaitGroup
+	for node := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			opt := quick
+			opt.Nodes, opt.NodeRank, opt.Rendezvous = 2, node, "127.0.0.1:"+strconv.Itoa(port)
+			env := &Env{Build: testEnv.Build} // one per node, as two machines would have
+			recs[node] = env.Run(context.Background(), sc, opt)
+		}()
+	}
+	wg.Wait()
+	for node, r := range recs {
+		if r.Status != results.StatusTargetMissed && r.Status != results.StatusOK {
+			t.Fatalf("node %d: %s (%s)", node, r.Status, r.Reason)
+		}
+	}
+	r := recs[0]
+	if r.Replicas != 4 || r.Framework == nil || r.Framework.Nodes != 2 || r.Framework.Backend != "gloo" || len(r.Epochs) != 1 || r.Fingerprint == "" {
+		t.Errorf("node 0's record: replicas %d, framework %+v, %d epochs, fingerprint %q", r.Replicas, r.Framework, len(r.Epochs), r.Fingerprint)
+	}
+}
+
+// Killing one rank mid-run fails the run, names the rank, and leaves no
+// adapter process behind.
+func TestPyTorchKilledRankFailsTheRun(t *testing.T) {
+	needTorch(t)
+	sc := lookup(t, "pytorch-mirrored-cpu2")
+	opt := Options{Epochs: 1, TrainLimit: 12800}
+	var killed []int
+	opt.Checkpoint = func(r *results.Record) { // training has started: kill rank 1
+		if r.Status == results.StatusInterrupted && len(r.Epochs) == 0 && killed == nil {
+			killed = adapterProcesses(t, "RANK=1")
+			for _, pid := range killed {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	}
+	r := testEnv.Run(context.Background(), sc, opt)
+	if len(killed) != 1 {
+		t.Fatalf("found %d rank-1 processes to kill, want 1", len(killed))
+	}
+	if r.Status != results.StatusFailed || !strings.Contains(r.Reason, "rank 1") || !strings.Contains(r.Reason, "killed") {
+		t.Errorf("status %s, reason %q; want failed, naming rank 1 killed", r.Status, r.Reason)
+	}
+	assertNoAdapterLeft(t)
+}
+
+// adapterProcesses lists this process's adapter children whose environment
+// holds env (e.g. "RANK=1").
+func adapterProcesses(t *testing.T, env string) []int {
+	t.Helper()
+	var pids []int
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, proc := range procs {
+		cmdline, err := os.ReadFile(filepath.Join(proc, "cmdline"))
+		if err != nil || !strings.Contains(string(cmdline), "mirrorbench-job-") {
+			continue
+		}
+		environ, err := os.ReadFile(filepath.Join(proc, "environ"))
+		if err != nil || !containsEntry(strings.Split(string(environ), "\x00"), env) {
+			continue
+		}
+		if pid, err := strconv.Atoi(filepath.Base(proc)); err == nil && pid != os.Getpid() {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+func containsEntry(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
+
+// assertNoAdapterLeft fails if any adapter process of this test process runs.
+func assertNoAdapterLeft(t *testing.T) {
+	t.Helper()
+	mine := "MIRRORBENCH_TEST_PARENT=" + strconv.Itoa(os.Getpid())
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		left := adapterProcesses(t, mine)
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("adapter processes left behind: %v", left)
+		}
+	}
+}
+
+func init() {
+	// Marks the adapters this test process starts (they inherit it).
+	os.Setenv("MIRRORBENCH_TEST_PARENT", strconv.Itoa(os.Getpid()))
+}
+
+// Ctrl-C mid-run: the record says interrupted and no adapter is left.
+func TestPyTorchInterrupted(t *testing.T) {
+	needTorch(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opt := Options{Epochs: 1, TrainLimit: 12800, Checkpoint: func(*results.Record) { cancel() }}
+	r := testEnv.Run(ctx, lookup(t, "pytorch-mirrored-cpu2"), opt)
+	if r.Status != results.StatusInterrupted || !strings.Contains(r.Reason, "stopped") {
+		t.Errorf("status %s (%s), want interrupted", r.Status, r.Reason)
+	}
+	assertNoAdapterLeft(t)
+}
+
+// Without an interpreter the run is skipped, saying which was tried.
+func TestPyTorchWithoutPythonIsSkipped(t *testing.T) {
+	env := &Env{Build: testEnv.Build}
+	r := env.Run(context.Background(), lookup(t, "pytorch-cpu1"), Options{Python: "/nonexistent/python3"})
+	if r.Status != results.StatusSkipped || !strings.Contains(r.Reason, "/nonexistent/python3") {
+		t.Errorf("status %s (%s), want skipped naming the interpreter", r.Status, r.Reason)
+	}
+}
+
+// GPU scenarios skip with how many GPUs torch sees.
+func TestPyTorchGPUsMissingIsSkipped(t *testing.T) {
+	rt := needTorch(t)
+	if rt.Hello.GPUs >= 2 {
+		t.Skip("this machine has GPUs for pytorch-mirrored-gpu2")
+	}
+	r := testEnv.Run(context.Background(), lookup(t, "pytorch-mirrored-gpu2"), quick)
+	if r.Status != results.StatusSkipped || !strings.Contains(r.Reason, "CUDA GPU(s)") {
+		t.Errorf("status %s (%s), want skipped with the GPU count", r.Status, r.Reason)
+	}
+}
+

@@ -10,9 +10,10 @@ FUZZ_PARSE       ?= $(or $(FUZZTIME),60000x)
 FUZZ_RECORD      ?= $(or $(FUZZTIME),300x)
 FUZZ_SAFETENSORS ?= $(or $(FUZZTIME),30000x)
 
-.PHONY: test vet fuzz bench bench-quick benchstat compare compare-check framework-compare clean
+.PHONY: test vet fuzz bench bench-pytorch bench-quick benchstat compare compare-check framework-compare clean
 
 test: vet
+	@line="$$($(GO) run . frameworks)"; case "$$line" in *"runs here"*) ;; *) echo "make test: the PyTorch tests skip: $$line" ;; esac
 	$(GO) test -count=1 ./...
 	$(MAKE) --no-print-directory fuzz
 
@@ -29,12 +30,22 @@ fuzz:
 
 # The default suite: the native reference and mirrored runs in full (about
 # 2 minutes on 2 cores), the GPU scenario (reported as skipped where there is
-# no GPU engine or GPU), and the Gorgonia baseline for one epoch (1-2.5
-# minutes). One epoch cannot meet the 5-epoch target: that run ends
-# target_missed and exits 1 by design, which make reports and ignores.
+# no GPU engine or GPU), the Gorgonia baseline for one epoch (1-2.5
+# minutes), then the PyTorch scenarios (bench-pytorch). One epoch cannot
+# meet the 5-epoch target: that run ends target_missed and exits 1 by
+# design, which make reports and ignores.
 bench:
 	$(GO) run . run --out $(OUT) reference-cpu1 reference-multicore mirrored-cpu2 mirrored-cpu2-canonical mirrored-gpu2
 	-$(GO) run . run --out $(OUT) --epochs 1 reference-gorgonia
+	$(MAKE) --no-print-directory bench-pytorch
+
+# The PyTorch scenarios in full (about 6 minutes each on 2 cores), where an
+# interpreter imports torch; elsewhere one line says why they do not run
+# (`go run . frameworks`), and the GPU one is recorded as skipped.
+bench-pytorch:
+	@line="$$($(GO) run . frameworks)"; case "$$line" in \
+	  *"runs here"*) $(GO) run . run --out $(OUT) pytorch-cpu1 pytorch-mirrored-cpu2 pytorch-mirrored-gpu2 ;; \
+	  *) echo "make bench: PyTorch scenarios not run: $$line" ;; esac
 
 # A quick look: the smoke scenario (one short run, under a minute).
 bench-quick:
@@ -59,7 +70,9 @@ compare:
 compare-check:
 	.ci/compare-check.sh
 
-# The native engine beside PyTorch (Debian's python3-torch, installed on
-# first use) on the same model, batch and MNIST files: bench/frameworks/.
+# The native engine beside PyTorch (engine pytorch; Debian's python3-torch,
+# installed on first use) from the same weights and batches, at 1 thread, all
+# cores and 2 replicas, in one interleaved run: bench/frameworks/README.md.
+#   make framework-compare [COUNT=5] [LIMIT=6400]
 framework-compare:
-	.ci/framework-compare.sh
+	COUNT=$(or $(COUNT),5) .ci/framework-compare.sh

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"maps"
@@ -102,6 +103,22 @@ reference profiles.
 				return err
 			}
 			return bench.WriteHostReport(std.out, h, *dir)
+		}
+	},
+}
+
+var frameworksVerb = verb{
+	name: "frameworks", synopsis: "[--python PATH]", brief: "frameworks", summary: "whether the framework engines (pytorch) run here",
+	help: `Says whether the framework engines run on this machine: which Python
+interpreter imports PyTorch, with which versions and BLAS, and how many CUDA
+GPUs torch sees; or, for each interpreter tried, why not. Scenarios of an
+engine that cannot run here are skipped with that reason.
+`,
+	setup: func(fs *flag.FlagSet) func(streams, []string) error {
+		python := fs.String("python", "", "the interpreter to try (default $MIRRORBENCH_PYTHON, else python3 on PATH, then /usr/bin/python3)")
+		return func(std streams, _ []string) error {
+			fmt.Fprint(std.out, bench.DescribeFrameworks(context.Background(), *python))
+			return nil
 		}
 	},
 }

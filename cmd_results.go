@@ -9,6 +9,7 @@ import (
 	"github.com/mirrorbench/mirrorbench/bench"
 	"github.com/mirrorbench/mirrorbench/results"
 	"github.com/mirrorbench/mirrorbench/results/compare"
+	"github.com/mirrorbench/mirrorbench/results/report"
 	"github.com/mirrorbench/mirrorbench/scenarios"
 )
 
@@ -90,6 +91,7 @@ skipped with a warning.
 	setup: func(fs *flag.FlagSet) func(streams, []string) error {
 		markdown := fs.Bool("markdown", false, "print the table as Markdown (for a pull request)")
 		plots := fs.String("plots", "", "folder for the plots (default: the first DIR)")
+		engines := fs.Bool("engines", false, "instead: the engines side by side (native against PyTorch) per layout, with scaling efficiencies")
 		return func(std streams, dirs []string) error {
 			recs, warnings, err := results.ReadRecords(dirs)
 			if err != nil {
@@ -100,6 +102,9 @@ skipped with a warning.
 			}
 			if len(recs) == 0 {
 				return fmt.Errorf("report: no readable run records in %v", dirs)
+			}
+			if *engines {
+				return report.WriteEngines(std.out, recs, *markdown)
 			}
 			if err := bench.WriteSummary(std.out, recs, *markdown); err != nil {
 				return err

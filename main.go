@@ -10,6 +10,7 @@
 //	go run . compare [flags] OLD NEW    benchstat-style comparison with a verdict
 //	go run . report [flags] DIR...      tables and plots from stored records
 //	go run . hardware [flags]           this host, its calibration, the reference profiles
+//	go run . frameworks                 whether the framework engines (pytorch) run here
 //	go run . help [scenarios]           usage, or the scenario file format
 //
 // Each verb is a short shim over the packages bench (orchestration), results

@@ -30,7 +30,7 @@ type verb struct {
 var verbs []verb
 
 func init() {
-	verbs = []verb{runVerb, listVerb, verifyVerb, evalVerb, compareVerb, reportVerb, uploadVerb, historyVerb, dashboardVerb, hardwareVerb, helpVerb}
+	verbs = []verb{runVerb, listVerb, verifyVerb, evalVerb, compareVerb, reportVerb, uploadVerb, historyVerb, dashboardVerb, hardwareVerb, frameworksVerb, helpVerb}
 }
 
 // usage is the top-level help, built from the table of verbs.

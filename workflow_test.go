@@ -199,3 +199,23 @@ func TestReadersNeedAnExistingStore(t *testing.T) {
 		t.Errorf("a reader created %s", filepath.Dir(db))
 	}
 }
+
+// With no Python to be found, the pytorch scenarios are skipped with their
+// reason, and the run exits 0.
+func TestNoPythonSkipsPyTorchScenarios(t *testing.T) {
+	t.Setenv("MIRRORBENCH_PYTHON", "/nonexistent/python3")
+	dir := t.TempDir()
+	code, out, errOut := runCLI(t, "run", "--store", "", "--quiet", "--out", dir, "pytorch-cpu1", "pytorch-mirrored-cpu2")
+	if code != 0 {
+		t.Fatalf("exit %d, want 0\n%s\n%s", code, out, errOut)
+	}
+	recs, _, err := results.ReadRecords([]string{dir})
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("%d records (%v), want 2", len(recs), err)
+	}
+	for _, r := range recs {
+		if r.Status != results.StatusSkipped || !strings.Contains(r.Reason, "/nonexistent/python3: not found") {
+			t.Errorf("%s: %s (%s), want skipped naming the interpreter", r.Scenario, r.Status, r.Reason)
+		}
+	}
+}

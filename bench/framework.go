@@ -416,3 +416,20 @@ func (r *frameworkRun) finish() error {
 	finishTargets(r.rec)
 	return nil
 }
+
+// DescribeFrameworks says in one line per framework engine whether it runs
+// here, and on what: the interpreter, the versions, the GPUs it sees; or
+// why not.
+func DescribeFrameworks(ctx context.Context, python string) string {
+	e := &Env{}
+	rt, err := e.frameworkRuntime(ctx, python)
+	if err != nil {
+		return fmt.Sprintf("%s: not available here, its scenarios are skipped: %v\n", scenarios.EnginePyTorch, err)
+	}
+	v := rt.Hello.Versions
+	line := fmt.Sprintf("%s: runs here: torch %s, Python %s (%s), %d CUDA GPU(s)", scenarios.EnginePyTorch, v["torch"], v["python"], rt.Python, rt.Hello.GPUs)
+	if v["blas"] != "" {
+		line += "; BLAS: " + v["blas"]
+	}
+	return line + "\n"
+}

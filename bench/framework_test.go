@@ -10,9 +10,9 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/mirrorbench/mirrorbench/bench/frameworks"
+	"github.com/mirrorbench/mirrorbench/bench/frameworks/frameworkstest"
 	"github.com/mirrorbench/mirrorbench/results"
 	"github.com/mirrorbench/mirrorbench/scenarios"
 	"github.com/mirrorbench/mirrorbench/trainer"
@@ -234,7 +234,7 @@ func TestPyTorchKilledRankFailsTheRun(t *testing.T) {
 	var killed []int
 	opt.Checkpoint = func(r *results.Record) { // training has started: kill rank 1
 		if r.Status == results.StatusInterrupted && len(r.Epochs) == 0 && killed == nil {
-			killed = adapterProcesses(t, "RANK=1")
+			killed = frameworkstest.WithEnv(adapterJob, frameworkstest.Marker(), "RANK=1")
 			for _, pid := range killed {
 				syscall.Kill(pid, syscall.SIGKILL)
 			}
@@ -250,56 +250,15 @@ func TestPyTorchKilledRankFailsTheRun(t *testing.T) {
 	assertNoAdapterLeft(t)
 }
 
-// adapterProcesses lists this process's adapter children whose environment
-// holds env (e.g. "RANK=1").
-func adapterProcesses(t *testing.T, env string) []int {
-	t.Helper()
-	var pids []int
-	procs, _ := filepath.Glob("/proc/[0-9]*")
-	for _, proc := range procs {
-		cmdline, err := os.ReadFile(filepath.Join(proc, "cmdline"))
-		if err != nil || !strings.Contains(string(cmdline), "mirrorbench-job-") {
-			continue
-		}
-		environ, err := os.ReadFile(filepath.Join(proc, "environ"))
-		if err != nil || !containsEntry(strings.Split(string(environ), "\x00"), env) {
-			continue
-		}
-		if pid, err := strconv.Atoi(filepath.Base(proc)); err == nil && pid != os.Getpid() {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
+// adapterJob is in every adapter's command line (the job's folder).
+const adapterJob = "mirrorbench-job-"
+
+func init() { // the adapters this test process starts inherit the marker
+	k, v, _ := strings.Cut(frameworkstest.Marker(), "=")
+	os.Setenv(k, v)
 }
 
-func containsEntry(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
-}
-
-// assertNoAdapterLeft fails if any adapter process of this test process runs.
-func assertNoAdapterLeft(t *testing.T) {
-	t.Helper()
-	mine := "MIRRORBENCH_TEST_PARENT=" + strconv.Itoa(os.Getpid())
-	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		left := adapterProcesses(t, mine)
-		if len(left) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("adapter processes left behind: %v", left)
-		}
-	}
-}
-
-func init() {
-	// Marks the adapters this test process starts (they inherit it).
-	os.Setenv("MIRRORBENCH_TEST_PARENT", strconv.Itoa(os.Getpid()))
-}
+func assertNoAdapterLeft(t *testing.T) { frameworkstest.AssertNoneLeft(t, adapterJob, frameworkstest.Marker()) }
 
 // Ctrl-C mid-run: the record says interrupted and no adapter is left.
 func TestPyTorchInterrupted(t *testing.T) {
@@ -334,4 +293,3 @@ func TestPyTorchGPUsMissingIsSkipped(t *testing.T) {
 		t.Errorf("status %s (%s), want skipped with the GPU count", r.Status, r.Reason)
 	}
 }
-

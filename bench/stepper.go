@@ -21,6 +21,10 @@ func (e *Env) NewStepper(sc *scenarios.Scenario) (*Stepper, string, error) {
 	if skip != "" {
 		return nil, skip, nil
 	}
+	if p.framework {
+		return nil, fmt.Sprintf("engine %s trains in processes of its own, not step by step in this one: "+
+			"its speed is in its run records (go run . run %s) and in make framework-compare", sc.Engine, sc.Name), nil
+	}
 	ds, err := e.Dataset()
 	if err != nil {
 		return nil, "", err

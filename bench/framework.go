@@ -325,8 +325,12 @@ func (r *frameworkRun) handle(rank int, ev frameworks.Event) error {
 		return &adapterUnavailable{ev.Reason}
 	case frameworks.EventHello:
 		if rank == r.p.opt.NodeRank*r.p.replicas { // this node's first rank speaks for it
+			backend := ev.Backend
+			if backend == "" {
+				backend = results.BackendNone
+			}
 			r.rec.Framework = &results.Framework{
-				Name: ev.Framework, Versions: ev.Versions, Python: r.rt.Python, Backend: ev.Backend,
+				Name: ev.Framework, Versions: ev.Versions, Python: r.rt.Python, Backend: backend,
 				Nodes: max(r.p.opt.Nodes, 1), Deterministic: ev.Deterministic, DeterministicNote: ev.DeterministicNote,
 			}
 		}

@@ -293,3 +293,38 @@ func TestPyTorchGPUsMissingIsSkipped(t *testing.T) {
 		t.Errorf("status %s (%s), want skipped with the GPU count", r.Status, r.Reason)
 	}
 }
+
+// A framework record that is not deterministic (several GPUs over NCCL) is
+// verified within a tolerance, and verify says so and why.
+func TestVerifyNonDeterministicFrameworkWithinTolerance(t *testing.T) {
+	torch := func(det bool) *results.Record {
+		r := &results.Record{Scenario: "pytorch-mirrored-gpu2", Status: results.StatusOK, Fingerprint: "aaaa",
+			Epochs: []results.Epoch{{Epoch: 1, TestAccuracy: 0.98, TestLoss: 0.05}}}
+		r.Framework = &results.Framework{Name: "pytorch", Versions: map[string]string{"torch": "2.5.1"}, Deterministic: det}
+		if !det {
+			r.Framework.DeterministicNote = "NCCL's all-reduce order is not guaranteed"
+		}
+		return r
+	}
+	old, rerun := torch(false), torch(true)
+	rerun.Fingerprint = "bbbb"
+	rerun.Epochs[0].TestAccuracy = 0.981 // within verifyAccAbs
+	if sameFramework(old, rerun) {
+		t.Fatal("a non-deterministic record compared bit for bit")
+	}
+	notes := strings.Join(frameworkNotes(old, rerun, false), "\n")
+	if !strings.Contains(notes, "within a tolerance") || !strings.Contains(notes, "NCCL") {
+		t.Errorf("notes do not say tolerance and why: %q", notes)
+	}
+	if d := diffRecords(old, rerun, false); d != "" {
+		t.Errorf("within tolerance, yet a diff:\n%s", d)
+	}
+	rerun.Epochs[0].TestAccuracy = 0.99
+	if d := diffRecords(old, rerun, false); d == "" {
+		t.Error("1 pp apart, and no diff")
+	}
+	det := torch(true)
+	if !sameFramework(det, torch(true)) || !strings.Contains(strings.Join(frameworkNotes(det, det, true), ""), "bit for bit") {
+		t.Error("two deterministic records of the same versions are not compared bit for bit")
+	}
+}

@@ -91,9 +91,9 @@ type Framework struct {
 	Name     string            `json:"name"`     // "pytorch"
 	Versions map[string]string `json:"versions"` // python, torch, numpy, blas, onednn, cuda, cudnn, nccl
 	Python   string            `json:"python"`   // the interpreter
-	// Backend is the distributed backend of a mirrored run (gloo, nccl);
-	// "" for one process.
-	Backend string `json:"backend,omitempty"`
+	// Backend is the distributed backend of a mirrored run (gloo, nccl), or
+	// BackendNone for one process.
+	Backend string `json:"backend"`
 	Nodes   int    `json:"nodes,omitempty"` // machines of a multi-node run
 	// Deterministic says whether a rerun gives the same bits; when false,
 	// verify compares within a tolerance, and DeterministicNote says why.
@@ -106,6 +106,9 @@ type Framework struct {
 	StepSeconds    float64 `json:"step_seconds"`
 	AdapterSeconds float64 `json:"adapter_seconds"`
 }
+
+// BackendNone is the Backend of a framework run of one process.
+const BackendNone = "none (one process)"
 
 // OutsideSteps is the share of the adapter's time spent outside training
 // steps and evaluation: start-up, data, hand-over.

@@ -34,11 +34,16 @@ fi
 export GOARCH=arm64 CGO_ENABLED=0
 # Kernels: every test but the float64-reference sweep over large shapes (45 s
 # emulated; the pinned hashes and split tests cover the same kernels).
-# Trainer: the golden fingerprints of the single and canonical mirrored runs,
-# fma (NEON) and separate (Go path); fused and agreement tests of the engine.
+# Trainer: the golden fingerprints of the single run on the Go path (the smoke
+# run below is the single run on NEON) and of the canonical mirrored run on NEON.
+# (All six golden runs take 90 s emulated.) Engine: gradients against finite
+# differences, evaluation against training, and the fused and tree forms;
+# the remaining engine tests take minutes emulated (TestGradientsTreeBitwise
+# alone two) and check properties that hold on every path.
 go test -count=1 -exec "$qemu" -skip 'TestSgemmLargeShapes' ./trainer/kernels/
-go test -count=1 -exec "$qemu" -run 'TestGoldenFingerprints/(single|mirrored-canonical)/' ./trainer/
-go test -count=1 -exec "$qemu" -run 'TestFused|TestReference' ./trainer/native/
+go test -count=1 -exec "$qemu" -run 'TestGoldenFingerprints/single/separate' ./trainer/
+go test -count=1 -exec "$qemu" -run 'TestGoldenFingerprints/mirrored-canonical/fma' ./trainer/
+go test -count=1 -exec "$qemu" -run 'TestFiniteDifferences|TestEvaluateMatchesGradients|TestClippedSampleHasNoGradient|TestGradientsOverwrite|TestGradientsFusedReadsNothingAfterUpdate|TestGradientsTreeOneShardIsGradients' ./trainer/native/
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -258,7 +258,9 @@ func init() { // the adapters this test process starts inherit the marker
 	os.Setenv(k, v)
 }
 
-func assertNoAdapterLeft(t *testing.T) { frameworkstest.AssertNoneLeft(t, adapterJob, frameworkstest.Marker()) }
+func assertNoAdapterLeft(t *testing.T) {
+	frameworkstest.AssertNoneLeft(t, adapterJob, frameworkstest.Marker())
+}
 
 // Ctrl-C mid-run: the record says interrupted and no adapter is left.
 func TestPyTorchInterrupted(t *testing.T) {

@@ -13,11 +13,16 @@
 // rows a call covers, or on how many goroutines share the work, so callers may
 // split a product over output rows anywhere, and over columns at multiples of
 // ColBlock, and get bitwise-identical results. The assembly path fuses each
-// multiply-add (VFMADD231PS) and the Go path does not, so the two paths agree
-// to rounding, not bitwise; a process uses one path throughout. The vector
-// width does not enter an element's chain: the AVX-512 and AVX2 kernels run
-// the same fused chain per element, from the same +0 or old C value, and
-// store the same bits.
+// multiply-add (VFMADD231PS on amd64, FMLA on arm64) and the Go path does
+// not, so the two paths agree to rounding, not bitwise; a process uses one
+// path throughout. Neither the vector width nor the architecture enters an
+// element's chain: the AVX-512, AVX2 and NEON kernels run the same fused
+// chain per element, from the same +0 or old C value, and store the same
+// bits; the Go path rounds every product explicitly (float32(a*b)), so the
+// compiler cannot fuse it on arm64 either, and it too stores the same bits
+// on both. pinned_test.go pins both, and the arm64 tests run under
+// emulation (.ci/arm64-test.sh). NaN payloads are the exception: an invalid
+// operation yields x86's negative default NaN but ARM's positive one.
 //
 // Matrices are row-major with leading dimensions in elements, as in BLAS.
 package kernels

@@ -15,6 +15,7 @@ FUZZ_SAFETENSORS ?= $(or $(FUZZTIME),30000x)
 test: vet
 	@line="$$($(GO) run . frameworks)"; case "$$line" in *"runs here"*) ;; *) echo "make test: the PyTorch tests skip: $$line" ;; esac
 	$(GO) test -count=1 ./...
+	./.ci/arm64-test.sh
 	$(MAKE) --no-print-directory fuzz
 
 vet:

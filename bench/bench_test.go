@@ -237,8 +237,11 @@ func TestSameArithmetic(t *testing.T) {
 		{b("amd64", "avx2-fma"), b("amd64", "avx512"), true}, // same FMA chains, any vector width
 		{b("amd64", "avx2-fma"), b("amd64", "avx2-fma"), true},
 		{b("amd64", "avx2-fma"), b("amd64", "generic"), false},
-		{b("amd64", "generic"), b("arm64", "generic"), false},
-		{b("amd64", ""), b("amd64", ""), false}, // unknown: never promise bits
+		{b("amd64", "generic"), b("arm64", "generic"), true}, // the Go path, rounded explicitly everywhere
+		{b("amd64", "avx2-fma"), b("arm64", "neon"), true},   // NEON runs the same FMA chains
+		{b("amd64", "avx512"), b("arm64", "generic"), false},
+		{b("amd64", "generic"), b("riscv64", "generic"), false}, // not pinned by the tests
+		{b("amd64", ""), b("amd64", ""), false},                 // unknown: never promise bits
 	} {
 		if got := sameArithmetic(c.a, c.b); got != c.want {
 			t.Errorf("sameArithmetic(%+v, %+v) = %v, want %v", c.a, c.b, got, c.want)

@@ -273,3 +273,15 @@ func Add(dst, src []float32) {
 		dst[j] += src[j]
 	}
 }
+
+// packTransposed fills the panel for the NT form's micro-kernels:
+// panel[pp*width+jj] = B[j0+jj][p0+pp] for jj < cols and pp < kk, i.e. kk
+// rows of Bᵀ's columns j0..j0+cols, width apart.
+func packTransposed(panel []float32, width int, b []float32, ldb, j0, cols, p0, kk int) {
+	for jj := range cols {
+		row := b[(j0+jj)*ldb+p0 : (j0+jj)*ldb+p0+kk]
+		for pp, v := range row {
+			panel[pp*width+jj] = v
+		}
+	}
+}

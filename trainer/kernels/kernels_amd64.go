@@ -132,13 +132,7 @@ func sgemmAsmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []flo
 		}
 		for j0 := 0; j0 < n; j0 += tn {
 			cols := min(tn, n-j0)
-			// panel[pp][jj] = B[j0+jj][p0+pp]
-			for jj := range cols {
-				row := b[(j0+jj)*ldb+p0 : (j0+jj)*ldb+p0+kk]
-				for pp, v := range row {
-					panel[pp*tn+jj] = v
-				}
-			}
+			packTransposed(panel[:], tn, b, ldb, j0, cols, p0, kk)
 			pan, ldp := unsafe.Pointer(&panel[0]), uintptr(tn)*4
 			for i0 := 0; i0 < m; i0 += tm {
 				rows := min(tm, m-i0)

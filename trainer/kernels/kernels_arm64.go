@@ -112,13 +112,7 @@ func sgemmAsmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []flo
 		}
 		for j0 := 0; j0 < n; j0 += ColBlock {
 			cols := min(ColBlock, n-j0)
-			// panel[pp][jj] = B[j0+jj][p0+pp]
-			for jj := range cols {
-				row := b[(j0+jj)*ldb+p0 : (j0+jj)*ldb+p0+kk]
-				for pp, v := range row {
-					panel[pp*ColBlock+jj] = v
-				}
-			}
+			packTransposed(panel[:], ColBlock, b, ldb, j0, cols, p0, kk)
 			pan := unsafe.Pointer(&panel[0])
 			for i0 := 0; i0 < m; i0 += mr {
 				at := unsafe.Add(ap, uintptr(i0)*ldaB+uintptr(p0)*4)

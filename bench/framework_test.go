@@ -358,3 +358,43 @@ func TestPyTorchFiveEpochsWithinSeedSpread(t *testing.T) {
 		t.Errorf("the engines' accuracies are %.2f pp apart, more than the seed-to-seed spread %.2f pp", 100*d, 100*seedSpread)
 	}
 }
+
+// GPU devices against the GPUs the framework sees: gpu:all takes them all,
+// a list needs every id, and the batch must split over them.
+func TestFitGPUs(t *testing.T) {
+	rt := func(gpus int) *frameworks.Runtime {
+		return &frameworks.Runtime{Python: "/usr/bin/python3", Hello: frameworks.Event{Framework: "pytorch", GPUs: gpus, Versions: map[string]string{"torch": "2.5.1"}}}
+	}
+	gpuPlan := func(devices string, replicas int) plan {
+		sc := *lookup(t, "pytorch-mirrored-gpu2")
+		d, err := scenarios.ParseDevices(devices)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc.Devices, sc.Device, sc.Replicas = devices, d, replicas
+		p, skip := resolve(&sc, Options{}, nil)
+		if skip != "" {
+			t.Fatal(skip)
+		}
+		return p
+	}
+	p := gpuPlan("gpu:all", 0)
+	if skip := p.fitGPUs(rt(4)); skip != "" || p.world() != 4 || len(p.deviceIDs) != 4 || p.deviceIDs[3] != 3 || p.threads != 1 {
+		t.Errorf("gpu:all on 4 GPUs: skip %q, world %d, ids %v, threads %d", skip, p.world(), p.deviceIDs, p.threads)
+	}
+	for _, c := range []struct {
+		devices  string
+		replicas int
+		gpus     int
+		want     string
+	}{
+		{"gpu:0,1", 2, 1, "sees 1 CUDA GPU(s); devices gpu:0,1 need 2"},
+		{"gpu:all", 0, 0, "sees 0 CUDA GPU(s)"},
+		{"gpu:all", 0, 3, "not divisible by the 3 GPU processes"},
+	} {
+		p := gpuPlan(c.devices, c.replicas)
+		if skip := p.fitGPUs(rt(c.gpus)); !strings.Contains(skip, c.want) {
+			t.Errorf("%s on %d GPUs: %q, want %q", c.devices, c.gpus, skip, c.want)
+		}
+	}
+}

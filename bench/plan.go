@@ -57,6 +57,9 @@ func resolve(sc *scenarios.Scenario, opt Options, host *hardware.Host) (plan, st
 	default:
 		p.threads = d.Threads
 	}
+	if d.Kind == "gpu" {
+		p.threads = 1 // one host thread per GPU process
+	}
 	if sc.Strategy == scenarios.StrategyMirrored && len(d.IDs) == 0 && d.Kind == "cpu" {
 		p.threads = 1 // R replicas of one thread each
 	}

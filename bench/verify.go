@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"os/exec"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -50,6 +51,11 @@ func (e *Env) Verify(ctx context.Context, old *results.Record) (*Verification, e
 	opt := Options{Epochs: old.EpochsPlanned, TrainLimit: old.TrainLimit}
 	if old.InitWeights != nil {
 		opt.InitWeights = old.InitWeights.Path
+	}
+	if old.Framework != nil { // the interpreter that made the record, if this machine has it
+		if _, err := exec.LookPath(old.Framework.Python); err == nil {
+			opt.Python = old.Framework.Python
+		}
 	}
 	v.New = e.Run(ctx, sc, opt)
 	if old.Framework != nil {

@@ -67,6 +67,13 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"eval", "/no/such/weights.safetensors"},
 		{"eval", "--engine", "tensorflow", "w.safetensors"},
 		{"hardware", "--bogus"},
+		{"frameworks", "extra"},
+		{"run", "--nodes", "2", "pytorch-mirrored-cpu2"},                              // no rendezvous
+		{"run", "--nodes", "2", "--rendezvous", "127.0.0.1", "pytorch-mirrored-cpu2"}, // no port
+		{"run", "--nodes", "2", "--node-rank", "2", "--rendezvous", "h:1", "pytorch-mirrored-cpu2"},
+		{"run", "--nodes", "0", "smoke"},
+		{"run", "--nodes", "2", "--rendezvous", "h:1", "reference-cpu1"}, // not a mirrored pytorch scenario
+		{"run", "--nodes", "2", "--rendezvous", "h:1", "pytorch-cpu1"},   // strategy single
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := mainExit(args, &stdout, &stderr); code != 2 {

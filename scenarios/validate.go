@@ -82,7 +82,12 @@ func (c *checker) oneOf(field, noun, value string, want ...string) *Error {
 			return nil
 		}
 	}
-	return c.errorf(field, "unknown %s %q; want %s", noun, value, strings.Join(want, " or "))
+	last := len(want) - 1
+	alternatives := want[last]
+	if last > 0 {
+		alternatives = strings.Join(want[:last], ", ") + " or " + want[last]
+	}
+	return c.errorf(field, "unknown %s %q; want %s", noun, value, alternatives)
 }
 
 func (c *checker) checkEngine() *Error {

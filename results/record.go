@@ -110,15 +110,6 @@ type Framework struct {
 // BackendNone is the Backend of a framework run of one process.
 const BackendNone = "none (one process)"
 
-// OutsideSteps is the share of the adapter's time spent outside training
-// steps and evaluation: start-up, data, hand-over.
-func (f *Framework) OutsideSteps(evalSeconds float64) float64 {
-	if f.AdapterSeconds <= 0 {
-		return 0
-	}
-	return (f.AdapterSeconds - f.StepSeconds - evalSeconds) / f.AdapterSeconds
-}
-
 // WeightsFile is a safetensors file a run started from or wrote.
 type WeightsFile struct {
 	Path        string `json:"path"`

@@ -159,7 +159,9 @@ func (g *Group) start(msgs chan<- message) (*processes, error) {
 		}
 		if err != nil {
 			ps.stop(0)
-			ps.wait()
+			for _, started := range ps.cmds {
+				started.Wait() // reap them: nothing else will
+			}
 			return nil, fmt.Errorf("starting rank %d (%s): %w", rank, g.Command[0], err)
 		}
 		if ps.pgid == 0 {
@@ -192,7 +194,6 @@ func (g *Group) rankEnv(local, rank int) []string {
 type processes struct {
 	cmds    []*exec.Cmd
 	pgid    int
-	waits   sync.WaitGroup
 	mu      sync.Mutex
 	kill    *time.Timer
 	stopped bool
@@ -221,9 +222,7 @@ func (ps *processes) watch(i int, stdout, stderr io.Reader, msgs chan<- message)
 		}
 		io.Copy(io.Discard, stderr)
 	}()
-	ps.waits.Add(1)
 	go func() {
-		defer ps.waits.Done()
 		reads.Wait()
 		err := ps.cmds[i].Wait()
 		msgs <- message{rank: i, exited: true, err: err}
@@ -257,8 +256,6 @@ func (ps *processes) release() {
 	}
 	ps.signal(true)
 }
-
-func (ps *processes) wait() { ps.waits.Wait() }
 
 // signal stops the group: kill says SIGKILL rather than SIGTERM.
 func (ps *processes) signal(kill bool) {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -72,10 +73,13 @@ func WriteEngines(w io.Writer, records []*results.Record, markdown bool) error {
 	if len(layouts) == 0 {
 		return fmt.Errorf("no run with a measured speed to compare")
 	}
-	slices.SortFunc(layouts, func(a, b layout) int {
-		return strings.Compare(a.kind, b.kind)*1000 + (a.replicas*a.threads-b.replicas*b.threads)*10 + a.replicas - b.replicas
+	slices.SortFunc(layouts, func(a, b layout) int { // cpu before gpu, then by cores, threads before replicas
+		return cmp.Or(strings.Compare(a.kind, b.kind), cmp.Compare(a.replicas*a.threads, b.replicas*b.threads),
+			cmp.Compare(a.replicas, b.replicas))
 	})
-	slices.SortFunc(engines, func(a, b string) int { return engineRank(a) - engineRank(b) })
+	slices.SortFunc(engines, func(a, b string) int { // native first, then the others by name
+		return cmp.Or(cmp.Compare(notNative(a), notNative(b)), strings.Compare(a, b))
+	})
 
 	opts := []tablewriter.Option{tablewriter.WithHeaderAutoFormat(tw.Off)}
 	if markdown {
@@ -114,12 +118,11 @@ func WriteEngines(w io.Writer, records []*results.Record, markdown bool) error {
 	return writeEngineNotes(w, records, speeds, layouts, engines, markdown)
 }
 
-// engineRank orders the engines: native first, then the frameworks by name.
-func engineRank(e string) int {
-	if e == "native" {
+func notNative(engine string) int {
+	if engine == "native" {
 		return 0
 	}
-	return 1 + int(e[0])
+	return 1
 }
 
 func speedCell(us []float64) string {

@@ -10,6 +10,7 @@ import (
 	"github.com/mirrorbench/mirrorbench/results"
 	"github.com/mirrorbench/mirrorbench/results/compare"
 	"github.com/mirrorbench/mirrorbench/results/report"
+	"github.com/mirrorbench/mirrorbench/results/store"
 	"github.com/mirrorbench/mirrorbench/scenarios"
 )
 
@@ -81,33 +82,52 @@ func runCompare(std streams, paths []string, format string, opt compare.Options)
 }
 
 var reportVerb = verb{
-	name: "report", synopsis: "[--markdown] [--plots DIR] DIR...", brief: "report [--markdown] DIR...", summary: "tables and plots from stored records, without training",
+	name: "report", synopsis: "[--markdown] [--plots DIR] [--store DSN [--scenario S] [--host H]] [DIR...]", brief: "report [--markdown] [DIR...]", summary: "tables and plots from stored records, without training",
 	help: `Rebuilds the summary table and the plots (accuracy, loss, throughput beside the
-reference profiles' projections) from stored run records, without training.
+reference profiles' projections) from stored run records, without training:
+the records in folders, or with --store those of a results store (filtered by
+--scenario and --host, as history filters them), or both.
 Several folders merge (e.g. the shards of a CI matrix). Unreadable records are
 skipped with a warning.
 `,
-	minArgs: 1, maxArgs: -1, argsHint: "name at least one folder of records",
+	minArgs: 0, maxArgs: -1,
 	setup: func(fs *flag.FlagSet) func(streams, []string) error {
 		markdown := fs.Bool("markdown", false, "print the table as Markdown (for a pull request)")
-		plots := fs.String("plots", "", "folder for the plots (default: the first DIR)")
+		plots := fs.String("plots", "", "folder for the plots (default: the first DIR; with --store alone, no plots)")
 		engines := fs.Bool("engines", false, "instead: the engines side by side (native against PyTorch) per layout, with scaling efficiencies")
+		dsn := fs.String("store", "", storeUsage+" to read records from (default: none)")
+		var f store.Filter
+		fs.StringVar(&f.Scenario, "scenario", "", "with --store: only this scenario")
+		fs.StringVar(&f.Host, "host", "", "with --store: only host classes containing this text")
 		return func(std streams, dirs []string) error {
+			if len(dirs) == 0 && *dsn == "" {
+				return badUsage("report: name at least one folder of records, or --store")
+			}
 			recs, warnings, err := results.ReadRecords(dirs)
 			if err != nil {
 				return badUsage("report: %v", err)
+			}
+			if *dsn != "" {
+				stored, err := storedRecords(*dsn, f)
+				if err != nil {
+					return err
+				}
+				recs = append(recs, stored...)
 			}
 			for _, w := range warnings {
 				fmt.Fprintf(std.err, "warning: skipping %v\n", w)
 			}
 			if len(recs) == 0 {
-				return fmt.Errorf("report: no readable run records in %v", dirs)
+				return fmt.Errorf("report: no readable run records in %v", append(dirs, store.Redact(*dsn)))
 			}
 			if *engines {
 				return report.WriteEngines(std.out, recs, *markdown)
 			}
 			if err := bench.WriteSummary(std.out, recs, *markdown); err != nil {
 				return err
+			}
+			if *plots == "" && len(dirs) == 0 {
+				return nil
 			}
 			if *plots == "" {
 				*plots = dirs[0]

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mirrorbench/mirrorbench/bench"
+	"github.com/mirrorbench/mirrorbench/results"
 	"github.com/mirrorbench/mirrorbench/results/dashboard"
 	"github.com/mirrorbench/mirrorbench/results/history"
 	"github.com/mirrorbench/mirrorbench/results/store"
@@ -175,4 +176,29 @@ func storedSeries(dsn string, f store.Filter, metric string) ([]history.Series, 
 		return nil, badUsage("--metric: %v", err)
 	}
 	return series, nil
+}
+
+// storedRecords reads the whole records of the runs f selects from the store
+// at dsn, oldest first.
+func storedRecords(dsn string, f store.Filter) ([]*results.Record, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	st, err := openExisting(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	runs, err := st.Runs(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	recs := make([]*results.Record, 0, len(runs))
+	for _, r := range runs {
+		rec, err := st.Record(ctx, r.Key)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, rec)
+	}
+	return recs, nil
 }

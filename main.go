@@ -8,7 +8,10 @@
 //	go run . verify RECORD.json         re-run a recorded run; check that it reproduces
 //	go run . eval WEIGHTS.safetensors   test accuracy of exported weights
 //	go run . compare [flags] OLD NEW    benchstat-style comparison with a verdict
-//	go run . report [flags] DIR...      tables and plots from stored records
+//	go run . report [flags] [DIR...]    tables and plots from stored records (folders or --store)
+//	go run . upload DIR|FILE...         store existing run records in the results store
+//	go run . history [flags]            each scenario's stored results over time, with change points
+//	go run . dashboard --out DIR        a static HTML page of the stored history
 //	go run . hardware [flags]           this host, its calibration, the reference profiles
 //	go run . frameworks                 whether the framework engines (pytorch) run here
 //	go run . help [scenarios]           usage, or the scenario file format

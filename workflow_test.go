@@ -105,6 +105,26 @@ func TestReportSkipsTruncatedRecord(t *testing.T) {
 	}
 }
 
+// report --store renders the records of a results store, filtered as
+// history filters them, without a folder.
+func TestReportFromStore(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "runs.db")
+	if code, _, errOut := runCLI(t, "run", "--store", db, "--quiet", "--out", dir, "--train-limit", "512", "smoke"); code > 1 {
+		t.Fatalf("run: exit %d: %s", code, errOut)
+	}
+	code, out, errOut := runCLI(t, "report", "--store", db, "--scenario", "smoke")
+	if code != 0 || !strings.Contains(out, "smoke") {
+		t.Fatalf("report --store: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, _, errOut := runCLI(t, "report", "--store", db, "--scenario", "no-such-scenario"); code != 1 || !strings.Contains(errOut, "no readable run records") {
+		t.Errorf("report --store with nothing selected: exit %d, %q; want 1 saying no records", code, errOut)
+	}
+	if code, _, _ := runCLI(t, "report"); code != 2 {
+		t.Errorf("report with neither folder nor store: exit %d, want 2", code)
+	}
+}
+
 func TestUnwritableOutExits2(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "a-file")
 	if err := os.WriteFile(file, nil, 0o644); err != nil {

@@ -14,20 +14,23 @@ import (
 )
 
 var verifyVerb = verb{
-	name: "verify", synopsis: "[--quiet] RECORD.json", brief: "verify RECORD.json", summary: "re-run a recorded run and check that it reproduces",
+	name: "verify", synopsis: "[--quiet] [--python PATH] RECORD.json", brief: "verify RECORD.json", summary: "re-run a recorded run and check that it reproduces",
 	help: `Re-runs the recorded scenario with the recorded seed, epochs, train limit and initial
 weights, and compares: on the same architecture and kernels the weight fingerprint
 must be identical; elsewhere the per-epoch figures must agree within a tolerance.
+A pytorch record is re-run with the interpreter --python names, else the one run would
+find; never the one the record names (a record may come from anyone).
 Exit status 0 reproduced, 1 not (with a diff), 2 bad input.
 `,
 	minArgs: 1, maxArgs: 1, argsHint: "give one record file",
 	setup: func(fs *flag.FlagSet) func(streams, []string) error {
 		quiet := fs.Bool("quiet", false, "no progress output")
-		return func(std streams, args []string) error { return runVerify(std, args[0], *quiet) }
+		python := fs.String("python", "", "Python interpreter for a pytorch record (default $MIRRORBENCH_PYTHON, else python3 on PATH, then /usr/bin/python3)")
+		return func(std streams, args []string) error { return runVerify(std, args[0], *quiet, *python) }
 	},
 }
 
-func runVerify(std streams, file string, quiet bool) error {
+func runVerify(std streams, file string, quiet bool, python string) error {
 	old, err := results.ReadRecord(file)
 	if err != nil {
 		return usageError{err}
@@ -36,7 +39,7 @@ func runVerify(std streams, file string, quiet bool) error {
 	defer stop()
 	host := hardware.Detect()
 	env := &bench.Env{Progress: bench.NewProgress(std.err, quiet), Host: &host, Build: bench.BuildInfo()}
-	v, err := env.Verify(ctx, old)
+	v, err := env.Verify(ctx, old, python)
 	if err != nil {
 		return usageError{err}
 	}

@@ -71,7 +71,7 @@ func TestPyTorchDeterministicVerifiedAndExported(t *testing.T) {
 	if len(a.Epochs) != 1 || a.Fingerprint == "" || a.Throughput.SamplesPerSecond <= 0 || f.SetupSeconds <= 0 || f.StepSeconds <= 0 {
 		t.Fatalf("incomplete record: %+v", a)
 	}
-	v, err := testEnv.Verify(context.Background(), a)
+	v, err := testEnv.Verify(context.Background(), a, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"os/exec"
+	"strings"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/mirrorbench/mirrorbench/bench/frameworks"
 	"github.com/mirrorbench/mirrorbench/results"
 	"github.com/mirrorbench/mirrorbench/scenarios"
 	"github.com/mirrorbench/mirrorbench/trainer/kernels"
@@ -33,8 +34,12 @@ type Verification struct {
 func (v *Verification) OK() bool { return v.Diff == "" && v.New.Status != results.StatusFailed }
 
 // Verify re-runs old's scenario with its seed, epochs, train limit and
-// initial weights, and compares the new record with it.
-func (e *Env) Verify(ctx context.Context, old *results.Record) (*Verification, error) {
+// initial weights, and compares the new record with it. A framework run
+// re-runs with the interpreter python names ("": the one a run would find:
+// MIRRORBENCH_PYTHON, python3 on PATH, /usr/bin/python3), never with the one
+// the record names: a record may come from anyone, and verifying it must
+// not run a program it names. A note says so when the two differ.
+func (e *Env) Verify(ctx context.Context, old *results.Record, python string) (*Verification, error) {
 	if old.ScenarioYAML == "" {
 		return nil, fmt.Errorf("record of %s holds no scenario_yaml: it cannot be re-run", old.Scenario)
 	}
@@ -48,14 +53,12 @@ func (e *Env) Verify(ctx context.Context, old *results.Record) (*Verification, e
 	sc.Seed, sc.Seeds = old.Seed, nil
 	v := &Verification{Notes: e.provenanceNotes(old)}
 	v.Bitwise = sameArithmetic(old.Build, e.Build) // a framework run decides below
-	opt := Options{Epochs: old.EpochsPlanned, TrainLimit: old.TrainLimit}
+	opt := Options{Epochs: old.EpochsPlanned, TrainLimit: old.TrainLimit, Python: python}
 	if old.InitWeights != nil {
 		opt.InitWeights = old.InitWeights.Path
 	}
-	if old.Framework != nil { // the interpreter that made the record, if this machine has it
-		if _, err := exec.LookPath(old.Framework.Python); err == nil {
-			opt.Python = old.Framework.Python
-		}
+	if old.Framework != nil {
+		v.Notes = append(v.Notes, e.interpreterNotes(ctx, old.Framework.Python, python)...)
 	}
 	v.New = e.Run(ctx, sc, opt)
 	if old.Framework != nil {
@@ -64,6 +67,19 @@ func (e *Env) Verify(ctx context.Context, old *results.Record) (*Verification, e
 	}
 	v.Diff = diffRecords(old, v.New, v.Bitwise)
 	return v, nil
+}
+
+// interpreterNotes say which interpreter re-runs a framework record, where
+// it is not the one the record ran.
+func (e *Env) interpreterNotes(ctx context.Context, recorded, python string) []string {
+	using := strings.Join(frameworks.Interpreters(python), " or ")
+	if rt, err := e.frameworkRuntime(ctx, python); err == nil { // Run finds the same
+		using = rt.Python
+	}
+	if using == recorded {
+		return nil
+	}
+	return []string{fmt.Sprintf("record ran %s; verifying with %s (pass --python to choose)", orNone(recorded), using)}
 }
 
 // sameFramework says whether a framework run promises the old run's bits:

@@ -31,6 +31,7 @@ func TestSIGTERMDuringPyTorchRun(t *testing.T) {
 	if code, out, _ := runCLI(t, "frameworks"); code != 0 || !strings.Contains(out, "runs here") {
 		t.Skipf("PyTorch tests skipped: %s", strings.TrimSpace(out))
 	}
+	frameworkstest.LockDDP(t)
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "run", "--store", "", "--quiet", "--out", dir,
 		"--epochs", "1", "--train-limit", "12800", "pytorch-mirrored-cpu2")

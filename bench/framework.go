@@ -251,7 +251,8 @@ func epochOrders(train trainer.Batch, p plan, steps int) []byte {
 }
 
 // group is the plan's processes on this node: its ranks, the rendezvous
-// (chosen once, here, for a single machine), threads and determinism.
+// (on a single machine, a loopback port the launcher chooses), threads and
+// determinism.
 func (p plan) group(rt *frameworks.Runtime, adapter, job string) (*frameworks.Group, error) {
 	g := &frameworks.Group{
 		Command:   []string{rt.Python, adapter, "--job", job},
@@ -266,18 +267,19 @@ func (p plan) group(rt *frameworks.Runtime, adapter, job string) (*frameworks.Gr
 		g.Ranks = append(g.Ranks, p.opt.NodeRank*p.replicas+local)
 	}
 	if p.opt.Rendezvous != "" {
-		host, _, err := net.SplitHostPort(p.opt.Rendezvous)
+		host, port, err := net.SplitHostPort(p.opt.Rendezvous)
+		if err == nil && port == "0" { // each node's launcher would choose its own
+			err = errors.New("every node needs the same port, not 0")
+		}
 		if err != nil {
 			return nil, &InputError{fmt.Errorf("--rendezvous %q: %v", p.opt.Rendezvous, err)}
 		}
 		g.Rendezvous, g.Loopback = p.opt.Rendezvous, isLoopback(host)
 		return g, nil
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, fmt.Errorf("choosing the rendezvous port: %w", err)
-	}
-	g.Rendezvous, g.Loopback = net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), true
+	// Port 0: the launcher chooses a free port, and another if one is taken
+	// before rank 0 binds it.
+	g.Rendezvous, g.Loopback = "127.0.0.1:0", true
 	return g, nil
 }
 
@@ -287,16 +289,6 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// freePort asks the kernel for a free TCP port on loopback.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // frameworkRun turns one run's events into its record.

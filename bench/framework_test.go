@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"math"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -197,10 +198,8 @@ func nativeStepLosses(t *testing.T, sc *scenarios.Scenario, opt Options, ds *tra
 // gets the whole record, node 1 just its ranks' outcome.
 func TestPyTorchTwoNodesOverLoopback(t *testing.T) {
 	needTorch(t)
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
+	frameworkstest.LockDDP(t)
+	port := loopbackPort(t)
 	sc := lookup(t, "pytorch-mirrored-cpu2")
 	recs := make([]*results.Record, 2)
 	var wg sync.WaitGroup
@@ -209,7 +208,7 @@ func TestPyTorchTwoNodesOverLoopback(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			opt := quick
-			opt.Nodes, opt.NodeRank, opt.Rendezvous = 2, node, "127.0.0.1:"+strconv.Itoa(port)
+			opt.Nodes, opt.NodeRank, opt.Rendezvous = 2, node, net.JoinHostPort("127.0.0.1", port)
 			env := &Env{Build: testEnv.Build} // one per node, as two machines would have
 			recs[node] = env.Run(context.Background(), sc, opt)
 		}()
@@ -226,18 +225,33 @@ func TestPyTorchTwoNodesOverLoopback(t *testing.T) {
 	}
 }
 
+// loopbackPort is a loopback port free when asked, for two nodes to share
+// (the launcher cannot choose it for them: each node's would choose its own).
+func loopbackPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
 // Killing one rank mid-run fails the run, names the rank, and leaves no
 // adapter process behind.
 func TestPyTorchKilledRankFailsTheRun(t *testing.T) {
 	needTorch(t)
+	frameworkstest.NeedProcesses(t) // to find rank 1, and what is left
+	frameworkstest.LockDDP(t)
 	sc := lookup(t, "pytorch-mirrored-cpu2")
 	opt := Options{Epochs: 1, TrainLimit: 12800}
 	var killed []int
 	opt.Checkpoint = func(r *results.Record) { // training has started: kill rank 1
 		if r.Status == results.StatusInterrupted && len(r.Epochs) == 0 && killed == nil {
+			// Processes that carry this test's marker: its own descendants.
 			killed = frameworkstest.WithEnv(adapterJob, frameworkstest.Marker(), "RANK=1")
-			for _, pid := range killed {
-				syscall.Kill(pid, syscall.SIGKILL)
+			if len(killed) == 1 && killed[0] > 0 {
+				syscall.Kill(killed[0], syscall.SIGKILL)
 			}
 		}
 	}
@@ -266,6 +280,7 @@ func assertNoAdapterLeft(t *testing.T) {
 // Ctrl-C mid-run: the record says interrupted and no adapter is left.
 func TestPyTorchInterrupted(t *testing.T) {
 	needTorch(t)
+	frameworkstest.LockDDP(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	opt := Options{Epochs: 1, TrainLimit: 12800, Checkpoint: func(*results.Record) { cancel() }}

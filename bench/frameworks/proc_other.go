@@ -13,3 +13,6 @@ func groupAttr(int) *syscall.SysProcAttr { return nil }
 func signalGroup(int, bool) {}
 
 func loopbackInterface() string { return "lo" }
+
+// waitExited: no wait without reaping here; see proc_bsd.go.
+func waitExited(int) bool { return false }

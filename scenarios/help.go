@@ -14,8 +14,11 @@ written (an explicit 0 is never replaced by a default).
 
           name: the scenario's name, [a-z0-9-]+, not starting with '-' (required)
    description: free text shown by 'list' (optional)
-        engine: gorgonia | native | pytorch (default native)
+        engine: gorgonia | native | opencl | pytorch (default native)
                 gorgonia is the framework baseline, native the fast kernels,
+                opencl the native kernels' arithmetic in OpenCL C on GPUs or
+                any OpenCL device (devices gpu: or cl:; without an OpenCL
+                library, platform or enough devices its scenarios are skipped),
                 pytorch runs PyTorch through bench/frameworks/pytorch.py
                 (python3 from PATH, or --python / MIRRORBENCH_PYTHON);
                 mirrored pytorch runs are DistributedDataParallel (gloo on
@@ -30,8 +33,8 @@ written (an explicit 0 is never replaced by a default).
                 single: must be 1 (default 1)
                 mirrored with an id list (cpu:0-3, gpu:0,1): must equal the
                   number of ids (default: that number)
-                mirrored with gpu:all: must be absent or 0, meaning every GPU
-                  found at run time
+                mirrored with gpu:all or cl:all: must be absent or 0, meaning
+                  every device found at run time
                 mirrored with cpu or cpu:1: required, >= 1; R replicas of one
                   thread each (cpu:N with N > 1 and cpu:all are rejected)
      reduction: fast | canonical (default fast); pytorch: fast only (DDP
@@ -77,6 +80,11 @@ DEVICES
                is written cpu:2-2
   gpu:0, gpu:0,1, gpu:0-3: GPUs by id (a single number is an id)
       gpu:all: every GPU found at run time (strategy mirrored only)
+      gpu:0x2: two replicas sharing GPU 0 (engine opencl: two command
+               queues); NxK mixes with ids: gpu:0x2,1x2
+  cl:0, cl:0-1, cl:all, cl:0x2: as gpu:, over every OpenCL device (GPUs and
+               CPU implementations such as pocl, in platform order; engine
+               opencl only): how CI runs the GPU engine without a GPU
 
 EXAMPLE
 

@@ -64,6 +64,7 @@ type Target struct {
 const (
 	EngineGorgonia = "gorgonia"
 	EngineNative   = "native"
+	EngineOpenCL   = "opencl"  // OpenCL kernels on GPUs, or on any OpenCL device (cl:)
 	EnginePyTorch  = "pytorch" // a framework engine: training runs in PyTorch
 
 	StrategySingle   = "single"

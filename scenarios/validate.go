@@ -91,7 +91,7 @@ func (c *checker) oneOf(field, noun, value string, want ...string) *Error {
 }
 
 func (c *checker) checkEngine() *Error {
-	return c.oneOf("engine", "engine", c.s.Engine, EngineGorgonia, EngineNative, EnginePyTorch)
+	return c.oneOf("engine", "engine", c.s.Engine, EngineGorgonia, EngineNative, EngineOpenCL, EnginePyTorch)
 }
 
 func (c *checker) checkDevices() *Error {
@@ -100,6 +100,14 @@ func (c *checker) checkDevices() *Error {
 		return c.errorf("devices", "%v", err)
 	}
 	c.s.Device = d
+	switch e := c.s.Engine; {
+	case e == EngineOpenCL && d.Kind == kindCPU:
+		return c.errorAt([]string{"devices", "engine"}, "engine opencl runs on OpenCL devices: gpu:0, gpu:0,1, gpu:all, gpu:0x2 or cl:0-1 (any OpenCL device, pocl's CPU devices included), not %s", c.s.Devices)
+	case e != EngineOpenCL && d.Kind == kindCL:
+		return c.errorAt([]string{"devices", "engine"}, "%s (any OpenCL device) needs engine opencl, not %s", c.s.Devices, e)
+	case e != EngineOpenCL && d.Shared():
+		return c.errorAt([]string{"devices", "engine"}, "%s shares a device between replicas, which only engine opencl does (engine is %s)", c.s.Devices, e)
+	}
 	return nil
 }
 
@@ -162,7 +170,7 @@ func (c *checker) checkReplicas() *Error {
 	if s.Strategy == StrategySingle {
 		switch {
 		case d.All:
-			return c.errorf("devices", "gpu:all needs strategy mirrored; strategy single runs one replica (use gpu:0)")
+			return c.errorf("devices", "%[1]s:all needs strategy mirrored; strategy single runs one replica (use %[1]s:0)", d.Kind)
 		case len(d.IDs) > 1:
 			return c.errorf("devices", "%s lists %d devices but strategy single runs one replica (use strategy: mirrored)", s.Devices, len(d.IDs))
 		case s.Replicas != 1:
@@ -174,7 +182,7 @@ func (c *checker) checkReplicas() *Error {
 	case d.isList() && s.Replicas != len(d.IDs):
 		return c.errorf("replicas", "%d does not match the %d devices of %s", s.Replicas, len(d.IDs), s.Devices)
 	case d.All && s.Replicas != 0:
-		return c.errorf("replicas", "gpu:all takes the replica count from the GPUs found at run time; remove replicas or list the GPUs (gpu:0-3)")
+		return c.errorf("replicas", "%[1]s:all takes the replica count from the devices found at run time; remove replicas or list the devices (%[1]s:0-3)", d.Kind)
 	case d.Kind == kindCPU && !d.isList() && d.Threads != 1:
 		return c.errorf("devices", "strategy mirrored takes CPU replicas as a list (cpu:0-3) or as cpu with replicas: R, not the thread count %s", s.Devices)
 	case d.Kind == kindCPU && !d.isList() && s.Replicas < 1:

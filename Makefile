@@ -15,6 +15,8 @@ FUZZ_SAFETENSORS ?= $(or $(FUZZTIME),30000x)
 test: vet
 	@line="$$($(GO) run . frameworks)"; case "$$line" in *"runs here"*) ;; *) echo "make test: the PyTorch tests skip: $$line" ;; esac
 	$(GO) test -count=1 ./...
+	@if /usr/bin/python3 -c 'import torch, pytest' 2>/dev/null; then /usr/bin/python3 -m pytest -q -p no:cacheprovider bench/frameworks/tests; \
+	  else echo "make test: the PyTorch adapter's unit tests skip: /usr/bin/python3 lacks torch or pytest (apt-get install python3-torch python3-pytest)"; fi
 	./.ci/arm64-test.sh
 	$(MAKE) --no-print-directory fuzz
 

@@ -16,6 +16,16 @@ var Engines = map[string]trainer.Engine{
 	scenarios.EngineNative:   native.New(),
 }
 
+// engineNumerics says, for each engine's records, how its arithmetic departs
+// from Keras's formulas (docs/reference.md, "One training step").
+var engineNumerics = map[string]string{
+	scenarios.EngineNative: "Keras's formulas in float32, rounding only: exp correctly rounded, " +
+		"the batch mean's 1/N applied inside Adam (exact for a batch of 2^k), the harness's own summation orders",
+	scenarios.EngineGorgonia: gorgoniaengine.Numerics,
+	scenarios.EnginePyTorch: "Keras's formulas in float32 (bench/frameworks/PROTOCOL.md): torch's log_softmax, " +
+		"exp and summation orders; Adam written out in TF's order",
+}
+
 // gpuSkipReason says exactly what is missing for a device kind that no engine
 // of this build drives: the engine, and whether the GPUs are even there.
 func gpuSkipReason(sc *scenarios.Scenario, d scenarios.DeviceSpec, host *hardware.Host) string {

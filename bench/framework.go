@@ -212,9 +212,8 @@ func (p plan) writeJob(dir string, ds *trainer.Dataset, rec *results.Record) (st
 			Name: p.sc.Optimizer.Name, LearningRate: p.sc.Optimizer.LearningRate,
 			Beta1: p.sc.Optimizer.Beta1, Beta2: p.sc.Optimizer.Beta2, Epsilon: p.sc.Optimizer.Epsilon,
 		},
-		LossClipEpsilon: trainer.LossClipEpsilon,
-		Data:            frameworks.Data{Dir: ds.Dir, TrainImages: train.Len()},
-		Order:           orderFile, InitWeights: initFile, FinalWeights: filepath.Join(dir, "final.safetensors"),
+		Data:  frameworks.Data{Dir: ds.Dir, TrainImages: train.Len()},
+		Order: orderFile, InitWeights: initFile, FinalWeights: filepath.Join(dir, "final.safetensors"),
 		Deterministic: true, EvalBatch: trainer.EvalChunk,
 	}
 	for _, f := range ds.Files {

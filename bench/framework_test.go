@@ -350,10 +350,11 @@ func TestVerifyNonDeterministicFrameworkWithinTolerance(t *testing.T) {
 var fiveEpochs = flag.Bool("pytorch.five-epochs", false, "also train pytorch-cpu1 and reference-cpu1 for 5 full epochs and compare their test accuracies (about 7 minutes on 2 cores)")
 
 // seedSpread is the seed-to-seed spread of reference-cpu1's test accuracy
-// after 5 epochs, measured over seeds 1-5 (98.36-98.75 %, sd 0.14 pp):
+// after 5 epochs, measured over seeds 1-5 (98.21-98.72 %) with the loss
+// from the logits (the clipped loss gave 98.36-98.75 %):
 // run `go run . run FILE` with a copy of scenarios/reference-cpu1.yaml
 // whose seed line reads `seeds: [1, 2, 3, 4, 5]`.
-const seedSpread = 0.0039
+const seedSpread = 0.0051
 
 // After 5 full epochs from the same weights and batches, PyTorch's and
 // native's test accuracies differ by no more than the spread between seeds:

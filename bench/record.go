@@ -19,7 +19,7 @@ func newRecord(sc *scenarios.Scenario, e *Env) *results.Record {
 		SchemaVersion: results.SchemaVersion,
 		Scenario:      sc.Name, Description: sc.Description,
 		ScenarioFile: sc.File, ScenarioHash: sc.Hash, ScenarioYAML: sc.Source, Reference: sc.Reference,
-		Engine: sc.Engine, Strategy: sc.Strategy, Devices: sc.Devices,
+		Engine: sc.Engine, Numerics: engineNumerics[sc.Engine], Strategy: sc.Strategy, Devices: sc.Devices,
 		Reduction: sc.Reduction, GlobalBatch: sc.GlobalBatch, Seed: sc.Seed,
 		Optimizer: results.Optimizer{
 			Name: sc.Optimizer.Name, LearningRate: sc.Optimizer.LearningRate,

@@ -50,6 +50,7 @@ type Record struct {
 	Reference     string       `json:"reference,omitempty"`
 
 	Engine            string    `json:"engine"`
+	Numerics          string    `json:"numerics,omitempty"` // how the engine departs from Keras's arithmetic (docs/reference.md)
 	Strategy          string    `json:"strategy"`
 	Devices           string    `json:"devices"`
 	Replicas          int       `json:"replicas"`

@@ -12,13 +12,16 @@ type AdamConfig struct {
 	LearningRate, Beta1, Beta2, Epsilon float64
 }
 
-// Adam is Keras's Adam in TF's fused form (ResourceApplyAdam), with epsilon
-// added to sqrt(v) after the bias correction has been folded into the step:
+// Adam is Keras's Adam as TF 2.0 runs it: optimizer_v2/adam.py forms the
+// step's scalars, every one a float32 tensor, and the ApplyAdam kernel
+// (core/kernels/training_ops.cc) updates each element in float32, in this
+// order (docs/reference.md derives it):
 //
-//	lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
-//	m += (g - m) * (1 - beta1)
-//	v += (g*g - v) * (1 - beta2)
-//	w -= lr_t * m / (sqrt(v) + epsilon)
+//	beta_1_power = beta_1^t                 (powf of float32 constants)
+//	alpha = lr * sqrt(1 - beta_2_power) / (1 - beta_1_power)
+//	m += (g - m) * (1 - beta_1)             (1 - float32(0.9) = 0.100000024)
+//	v += (g*g - v) * (1 - beta_2)
+//	w -= m * alpha / (sqrt(v) + epsilon)
 //
 // A step is taken in three moves: Next gives its coefficients, Update (or
 // UpdateSum) applies them to every element once, Commit counts the step. A
@@ -42,14 +45,26 @@ func (a *Adam) Steps() int { return a.t }
 // counting it. Update every tensor with them (in any order, or in parallel
 // over disjoint ranges: the update is element-wise), then Commit.
 func (a *Adam) Next() AdamStep {
-	c := a.cfg
-	t := float64(a.t + 1)
-	lrT := c.LearningRate * math.Sqrt(1-math.Pow(c.Beta2, t)) / (1 - math.Pow(c.Beta1, t))
+	return TFAdamStep(a.cfg, a.t+1)
+}
+
+// TFAdamStep is step t's coefficients as TF 2.0 computes them: Keras's
+// float64 settings become float32 tensors first (_get_hyper casts them to the
+// variable's dtype), then every operation is float32, left to right.
+// beta^t is TF's pow in float32 (glibc's powf, which rounds its double
+// result once); float64 holds float32(beta)^t to 1e-16 relative, so one
+// rounding to float32 gives the same value.
+func TFAdamStep(cfg AdamConfig, t int) AdamStep {
+	lr, beta1, beta2 := float32(cfg.LearningRate), float32(cfg.Beta1), float32(cfg.Beta2)
+	beta1Power := float32(math.Pow(float64(beta1), float64(t)))
+	beta2Power := float32(math.Pow(float64(beta2), float64(t)))
+	sqrt := float32(math.Sqrt(float64(1 - beta2Power))) // correctly rounded, as sqrtf
+	alpha := float32(lr*sqrt) / (1 - beta1Power)
 	return AdamStep{
-		LR:            float32(lrT),
-		OneMinusBeta1: float32(1 - c.Beta1),
-		OneMinusBeta2: float32(1 - c.Beta2),
-		Epsilon:       float32(c.Epsilon),
+		LR:            alpha,
+		OneMinusBeta1: 1 - beta1,
+		OneMinusBeta2: 1 - beta2,
+		Epsilon:       float32(cfg.Epsilon),
 		GradScale:     1,
 	}
 }
@@ -58,7 +73,7 @@ func (a *Adam) Next() AdamStep {
 // updated: the bias correction of the following step uses t+1.
 func (a *Adam) Commit() { a.t++ }
 
-// AdamStep is one step's coefficients, in float32 as TF computes them.
+// AdamStep is one step's coefficients (TFAdamStep).
 // GradScale multiplies the gradient first (1 by default): the strategy hands
 // Adam summed gradients and 1/batch, saving a pass over the parameters.
 type AdamStep = kernels.AdamStep

@@ -17,7 +17,7 @@ func (b Batch) Slice(i, j int) Batch {
 
 // Result is what a replica reports for a shard.
 type Result struct {
-	LossSum float64 // sum over the shard of Keras's clipped cross-entropy
+	LossSum float64 // sum over the shard of Keras's cross-entropy (from the logits)
 	Correct int     // samples whose arg-max prediction equals the label
 }
 
@@ -32,8 +32,9 @@ func (r *Result) Add(o Result) {
 // true copy of the parameters and passes it on every call; a replica reads it
 // (or copies it to its device) and never writes it.
 //
-// Loss per sample is Keras's: p = softmax(logits) clipped to [1e-7, 1-1e-7],
-// loss = -log(p[label]). Gradients are of the SUM of per-sample losses over the
+// Loss per sample is Keras's in fit and evaluate: from the logits z,
+// loss = log(sum_j exp(z_j - max z)) - (z[label] - max z), no clip
+// (docs/reference.md). Gradients are of the SUM of per-sample losses over the
 // shard (not the mean), in the layouts of Params; the strategy scales them.
 type Replica interface {
 	// Gradients overwrites grads with d(sum of losses)/d(params) on the shard.

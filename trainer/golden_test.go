@@ -16,8 +16,8 @@ const goldenImages = 320
 // agree bitwise) and "separate" (the portable Go path). They are the
 // scenarios reference-cpu1, mirrored-cpu2 and mirrored-cpu2-canonical cut
 // short: with 6400 images instead of goldenImages, the fma runs end at the
-// fingerprints of `mirrorbench run --epochs 1 --train-limit 6400` (881dc83f…
-// for reference-cpu1, 14889e74… for mirrored-cpu2-canonical).
+// fingerprints of `mirrorbench run --epochs 1 --train-limit 6400` (58315ad1…
+// for reference-cpu1, c156c071… for mirrored-cpu2-canonical).
 var goldenRuns = []struct {
 	name string
 	cfg  trainer.Config
@@ -27,24 +27,24 @@ var goldenRuns = []struct {
 		name: "single",
 		cfg:  trainer.Config{Replicas: 1, Threads: 1},
 		want: map[string]string{
-			"fma":      "307f61540152721b666d49f3af184690bbce2de451aca2e6c0aa15e472654893",
-			"separate": "e3eb9d65e52faa93d0151ad2fb65ef82f0f148207986bb0aba0230301c667c06",
+			"fma":      "572ad4ebca51fc6a4fa88f2c7c6ced33fe7c8b33a7ae77eecf0bab2f036c0789",
+			"separate": "ed7da6ade76bcc8cd51a9880cb736748474a2cda8efe2721c97e3c1c271bdd1c",
 		},
 	},
 	{
 		name: "mirrored-fast",
 		cfg:  trainer.Config{Replicas: 2, Threads: 1},
 		want: map[string]string{
-			"fma":      "b9c9cb501bc894075c5466ad270e601de9b33e1b3aaaabceb89662985bcbce62",
-			"separate": "2002a21d35361093ede79d6c9decec5a89fd68d0d8688aab09c7e982687e4651",
+			"fma":      "d6027abd2801a985391a05ecdf2d7715f8e5b7db5fb9e03d72a95dfc8182fb91",
+			"separate": "bacd1aad1fe64b5f8fe1d2ff55a801313e8a54beec9d84b44dd609ec750677f6",
 		},
 	},
 	{
 		name: "mirrored-canonical",
 		cfg:  trainer.Config{Replicas: 2, Threads: 1, Canonical: true, MicroShard: 8},
 		want: map[string]string{
-			"fma":      "e31da8b5d7f2d8d194d903374036bb4436745732f9a12d82776b0404292e4ae1",
-			"separate": "65fb0df8b5c3a70efdcade6b5ccda4900a6eff5a186798d18addbf283fa9c255",
+			"fma":      "31dc90206bef56eb4037f69bcd86b7b60243d6930638efe9a0b3b6cbe465b898",
+			"separate": "129b390b11ee26702b8177de38a7f5a8df06687b748baf8bbcdf070d4f9d3bfa",
 		},
 	},
 }

@@ -30,12 +30,6 @@ const (
 	Hidden      = 128                               // dense units
 )
 
-// LossClipEpsilon is Keras's backend epsilon, by which its cross-entropy
-// clips the softmax output to [eps, 1-eps] before the log: a confident wrong
-// prediction costs -log(1e-7), not infinity, and a clipped sample has no
-// gradient. Every engine must clip with it to compute Keras's loss.
-const LossClipEpsilon = 1e-7
-
 // Indices of the parameter tensors in Params.T, in Keras's order.
 const (
 	ConvW  = iota // conv2d/kernel  [3,3,1,32]

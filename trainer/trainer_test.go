@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mirrorbench/mirrorbench/trainer/internal/kerasnum"
 )
 
 func TestParamCountAndNames(t *testing.T) {
@@ -217,5 +219,42 @@ func TestAdamCountsOnlyCommittedSteps(t *testing.T) {
 	opt.Commit()
 	if second := opt.Next(); second.LR == first.LR || opt.Steps() != 1 {
 		t.Errorf("after Commit: LR %v (step 1: %v), Steps %d, want step 2's LR and 1", second.LR, first.LR, opt.Steps())
+	}
+}
+
+// TestTFAdamCoefficients: each step's float32 scalars are exactly TF's
+// (package kerasnum works them out with numpy float32, one operation at a
+// time): 1 - float32(0.9) is 0.100000024, not 0.1.
+func TestTFAdamCoefficients(t *testing.T) {
+	vals, err := kerasnum.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := AdamConfig{LearningRate: vals.LearningRate, Beta1: vals.Beta1, Beta2: vals.Beta2, Epsilon: vals.Epsilon}
+	for _, want := range vals.AdamCoefficients {
+		got := TFAdamStep(cfg, want.T)
+		if got.LR != want.Alpha || got.OneMinusBeta1 != want.OneMinusBeta1 || got.OneMinusBeta2 != want.OneMinusBeta2 {
+			t.Errorf("t=%d: alpha %x, 1-beta_1 %v, 1-beta_2 %v; want %s, %v, %v", want.T,
+				math.Float32bits(got.LR), got.OneMinusBeta1, got.OneMinusBeta2,
+				want.AlphaBitsInHex, want.OneMinusBeta1, want.OneMinusBeta2)
+		}
+	}
+}
+
+// TestTFAdamUpdates: three steps of one element through the optimizer and
+// its kernels give, bit for bit, the element worked out in float32 by hand.
+func TestTFAdamUpdates(t *testing.T) {
+	vals, err := kerasnum.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := NewAdam(AdamConfig{LearningRate: vals.LearningRate, Beta1: vals.Beta1, Beta2: vals.Beta2, Epsilon: vals.Epsilon})
+	w, g := NewParams(), NewParams()
+	w.T[OutB].Data[0], g.T[OutB].Data[0] = 0.5, vals.AdamGradient
+	for _, want := range vals.AdamUpdates {
+		opt.Step(w, g)
+		if got := w.T[OutB].Data[0]; got != want.W {
+			t.Errorf("t=%d: w = %.9g, want %.9g", want.T, got, want.W)
+		}
 	}
 }

@@ -16,25 +16,24 @@ import (
 )
 
 // ProtocolVersion is the version of PROTOCOL.md this harness speaks.
-const ProtocolVersion = 1
+const ProtocolVersion = 2
 
 // Job is what an adapter trains: one file, shared by every rank.
 type Job struct {
-	Protocol        int          `json:"protocol"`
-	Scenario        string       `json:"scenario"`
-	Device          Device       `json:"device"`
-	Distributed     *Distributed `json:"distributed"`
-	GlobalBatch     int          `json:"global_batch"`
-	Epochs          int          `json:"epochs"`
-	StepsPerEpoch   int          `json:"steps_per_epoch"`
-	Optimizer       Optimizer    `json:"optimizer"`
-	LossClipEpsilon float64      `json:"loss_clip_epsilon"`
-	Data            Data         `json:"data"`
-	Order           string       `json:"order"`         // int32 LE training indices, epoch by epoch
-	InitWeights     string       `json:"init_weights"`  // safetensors, Keras layout
-	FinalWeights    string       `json:"final_weights"` // written by rank 0
-	Deterministic   bool         `json:"deterministic"`
-	EvalBatch       int          `json:"eval_batch"`
+	Protocol      int          `json:"protocol"`
+	Scenario      string       `json:"scenario"`
+	Device        Device       `json:"device"`
+	Distributed   *Distributed `json:"distributed"`
+	GlobalBatch   int          `json:"global_batch"`
+	Epochs        int          `json:"epochs"`
+	StepsPerEpoch int          `json:"steps_per_epoch"`
+	Optimizer     Optimizer    `json:"optimizer"`
+	Data          Data         `json:"data"`
+	Order         string       `json:"order"`         // int32 LE training indices, epoch by epoch
+	InitWeights   string       `json:"init_weights"`  // safetensors, Keras layout
+	FinalWeights  string       `json:"final_weights"` // written by rank 0
+	Deterministic bool         `json:"deterministic"`
+	EvalBatch     int          `json:"eval_batch"`
 }
 
 // Device is where each process trains: cpu with Threads intra-op threads, or

@@ -20,11 +20,15 @@ differ from Keras:
 - pixels are float32(byte / 255.0) with the division in float64;
 - Flatten runs in Keras's (h, w, c) order: activations are permuted NCHW ->
   NHWC before flattening, so the dense kernel's rows mean the same pixels;
-- the loss is -log(clip(softmax(logits)[label], eps, 1-eps)), averaged over
-  the batch; torch.clamp's gradient is 0 where the clip is active, as in Go;
-- Adam is Keras's (TF's ResourceApplyAdam) form, written out by hand in Go's
-  order of float32 operations, including Go's flush of subnormal moments to
-  +0; torch.optim.Adam puts epsilon elsewhere and is not used.
+- the loss is computed from the logits, as Keras's fit computes it (TF's
+  sparse_softmax_cross_entropy_with_logits; no clip): log_softmax, the
+  label's term, averaged over the batch; every sample has a gradient;
+- Adam is TF's ApplyAdam, written out by hand in its order of float32
+  operations, with its scalars formed in float32 as TF 2.0's adam.py forms
+  them, and Go's flush of subnormal moments to +0; torch.optim.Adam computes
+  another formula and is not used.
+
+PROTOCOL.md states this arithmetic in full (section "Arithmetic").
 
 Only torch and numpy are needed; the code runs on Debian's torch 1.13 and on
 torch 2.x (no API that changed between them is used), under Python 3.9+.
@@ -48,7 +52,7 @@ import struct  # noqa: E402
 import sys  # noqa: E402
 import traceback  # noqa: E402
 
-PROTOCOL = 1
+PROTOCOL = 2
 FRAMEWORK = "pytorch"
 
 # The model's tensors in Keras's names, order and layout (PROTOCOL.md, init_weights).
@@ -243,7 +247,7 @@ def load_job(path):
         raise Failure("job %s: %s" % (path, one_line(e)))
     if job.get("protocol") != PROTOCOL:
         raise Failure("job %s: protocol %r, this adapter speaks %d" % (path, job.get("protocol"), PROTOCOL))
-    for key in ("device", "global_batch", "epochs", "steps_per_epoch", "optimizer", "loss_clip_epsilon",
+    for key in ("device", "global_batch", "epochs", "steps_per_epoch", "optimizer",
                 "data", "order", "init_weights", "final_weights", "eval_batch"):
         if key not in job:
             raise Failure("job %s: %s missing" % (path, key))
@@ -570,45 +574,62 @@ def keras_weights(np, model):
 
 
 class KerasLoss:
-    """Keras's sparse categorical cross-entropy on a softmax output, as
-    trainer/native/output.go computes it: p = softmax(logits), p_y clipped to
-    [float32(eps), float32(1-eps)], loss -log p_y.
+    """Keras's sparse categorical cross-entropy as fit computes it, from the
+    logits (TF 2.0 takes the softmax's input: no clip): per sample,
+    loss = -log_softmax(logits)[label], whose gradient is softmax - onehot for
+    every sample, however confident.
 
-    p_y is taken with a one-hot product, (p * onehot).sum(1), which is exactly
-    p_y (the other terms are exact zeros) and whose backward is an element-wise
-    product: gather's backward is a scatter-add, which deterministic mode may
-    reject on CUDA in some torch versions."""
+    The label's term is taken with a one-hot product, (logp * onehot).sum(1),
+    which is exactly logp_y (the other terms are exact zeros) and whose
+    backward is an element-wise product: gather's backward is a scatter-add,
+    which deterministic mode may reject on CUDA in some torch versions."""
 
-    def __init__(self, torch, np, eps):
+    def __init__(self, torch):
         self.torch = torch
-        self.lo = float(np.float32(eps))
-        self.hi = float(np.float32(1.0 - eps))
 
-    def clipped_py(self, logits, onehot):
-        """Per-sample clipped probability of the label (float32, differentiable:
-        torch.clamp passes no gradient where the clip is active, as in Go)."""
-        p = self.torch.softmax(logits, dim=1)
-        return (p * onehot).sum(1).clamp(self.lo, self.hi), p
+    def per_sample(self, logits, onehot):
+        """Per-sample losses (float32, differentiable) and the softmax output
+        (for the accuracy)."""
+        logp = self.torch.log_softmax(logits, dim=1)
+        return -(logp * onehot).sum(1), logp.detach().exp()
 
-    def report(self, py, p, y):
-        """(loss sum, correct) of a batch as device tensors: the loss summed in
-        float64 with the log in float64, as Go's Result.LossSum; correct is the
-        argmax of the softmax output (first maximum) equal to the label."""
+    def report(self, losses, p, y):
+        """(loss sum, correct) of a batch as device tensors: the float32
+        per-sample losses summed in float64, as Go's Result.LossSum; correct is
+        the argmax of the softmax output (first maximum) equal to the label."""
         with self.torch.no_grad():
-            loss_sum = -py.detach().double().log().sum()
-            correct = (p.detach().argmax(1) == y).sum()
+            loss_sum = losses.detach().double().sum()
+            correct = (p.argmax(1) == y).sum()
         return loss_sum, correct
 
 
-class KerasAdam:
-    """Keras's Adam (TF's ResourceApplyAdam) by hand, on the parameters under
-    torch.no_grad(), in the order of Go's element-wise kernel
-    (trainer/kernels/kernels.go adamGeneric):
+def tf_adam_scalars(np, lr, beta_1, beta_2, t):
+    """Step t's scalars as TF 2.0 forms them (optimizer_v2/adam.py, then
+    ApplyAdam in core/kernels/training_ops.cc), every operation in float32:
 
-        lr_t = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)   (float64, then float32)
+        beta_1_power = float32(beta_1) ** t   (powf: rounded once)
+        alpha = lr * sqrt(1 - beta_2_power) / (1 - beta_1_power)
+        one_minus_beta_1 = 1 - float32(beta_1)   (0.100000024 for 0.9)
+
+    Returns (alpha, one_minus_beta_1, one_minus_beta_2) as Python floats
+    holding float32 values."""
+    f32, one = np.float32, np.float32(1)
+    b1, b2 = f32(beta_1), f32(beta_2)
+    p1 = f32(float(b1) ** t)
+    p2 = f32(float(b2) ** t)
+    alpha = f32(f32(f32(lr) * np.sqrt(f32(one - p2))) / f32(one - p1))
+    return float(alpha), float(f32(one - b1)), float(f32(one - b2))
+
+
+class KerasAdam:
+    """Keras's Adam (TF's ApplyAdam) by hand, on the parameters under
+    torch.no_grad(), in TF's order of float32 operations (the order of Go's
+    element-wise kernel, trainer/kernels/kernels.go adamGeneric), with the
+    scalars of tf_adam_scalars:
+
         m += (g - m) * (1 - beta_1);   m = flush(m)
         v += (g*g - v) * (1 - beta_2); v = flush(v)
-        w -= (lr_t * m) / (sqrt(v) + epsilon)
+        w -= (m * alpha) / (sqrt(v) + epsilon)
 
     Each line is one float32 rounding per operation: every torch op here is a
     separate kernel, so nothing is fused into a multiply-add, and the scalars
@@ -620,14 +641,11 @@ class KerasAdam:
     def __init__(self, torch, np, params, cfg):
         self.torch = torch
         self.params = list(params)
+        self.np = np
         self.lr = float(cfg.get("learning_rate", 0.001))
         self.b1 = float(cfg.get("beta_1", 0.9))
         self.b2 = float(cfg.get("beta_2", 0.999))
-        f32 = lambda x: float(np.float32(x))  # noqa: E731
-        self.f32 = f32
-        self.omb1 = f32(1.0 - self.b1)
-        self.omb2 = f32(1.0 - self.b2)
-        self.eps = f32(cfg.get("epsilon", 1e-7))
+        self.eps = float(np.float32(cfg.get("epsilon", 1e-7)))
         z = torch.zeros_like
         self.m = [z(p) for p in self.params]
         self.v = [z(p) for p in self.params]
@@ -655,22 +673,22 @@ class KerasAdam:
         torch = self.torch
         self.t += 1
         t = self.t
-        lr_t = self.f32(self.lr * math.sqrt(1.0 - math.pow(self.b2, t)) / (1.0 - math.pow(self.b1, t)))
+        alpha, omb1, omb2 = tf_adam_scalars(self.np, self.lr, self.b1, self.b2, t)
         with torch.no_grad():
             for w, m, v, a, b in zip(self.params, self.m, self.v, self.a, self.b):
                 g = w.grad
                 torch.sub(g, m, out=a)
-                a.mul_(self.omb1)
+                a.mul_(omb1)
                 m.add_(a)
                 self._flush_signed(m, b)
                 torch.mul(g, g, out=a)
                 a.sub_(v)
-                a.mul_(self.omb2)
+                a.mul_(omb2)
                 v.add_(a)
                 self._flush_nonnegative(v)
                 torch.sqrt(v, out=a)
                 a.add_(self.eps)
-                torch.mul(m, lr_t, out=b)
+                torch.mul(m, alpha, out=b)
                 b.div_(a)
                 w.sub_(b)
 
@@ -690,8 +708,8 @@ def evaluate(torch, module, loss, x, y, onehot, chunk):
             total = torch.zeros((), dtype=torch.float64, device=x.device)
             correct = torch.zeros((), dtype=torch.int64, device=x.device)
             for i in range(0, x.shape[0], chunk):
-                py, p = loss.clipped_py(module(x[i:i + chunk]), onehot[i:i + chunk])
-                s, c = loss.report(py, p, y[i:i + chunk])
+                losses, p = loss.per_sample(module(x[i:i + chunk]), onehot[i:i + chunk])
+                s, c = loss.report(losses, p, y[i:i + chunk])
                 total += s
                 correct += c
             total, correct = total.item(), int(correct.item())
@@ -766,7 +784,7 @@ def run_training(torch, np, job, group, dev):
             model = DDP(module, device_ids=[dev.index], output_device=dev.index)
         else:
             model = DDP(module)
-    loss_fn = KerasLoss(torch, np, float(job["loss_clip_epsilon"]))
+    loss_fn = KerasLoss(torch)
     adam = KerasAdam(torch, np, module.parameters(), job["optimizer"])
     steps = job["steps_per_epoch"]
 
@@ -786,12 +804,12 @@ def run_training(torch, np, job, group, dev):
             yb = ty.index_select(0, idx)
             ohb = toh.index_select(0, idx)
             logits = model(xb)
-            py, p = loss_fn.clipped_py(logits, ohb)
-            loss = -py.log().mean()
+            losses, p = loss_fn.per_sample(logits, ohb)
+            loss = losses.mean()
             model.zero_grad(set_to_none=True)
             loss.backward()  # DDP all-reduces and averages the gradients here
             adam.step()
-            ls, c = loss_fn.report(py, p, yb)
+            ls, c = loss_fn.report(losses, p, yb)
             ls, c = torch.stack([ls, c.double()]).tolist()  # the one read-back (and sync) of the step
             secs = time.perf_counter() - t0
             if not math.isfinite(ls):

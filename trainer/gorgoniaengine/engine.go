@@ -13,8 +13,7 @@
 //	flat     = Reshape(Transpose(pool, 0,2,3,1), [n,5408])  Keras's (h,w,c) order
 //	hidden   = Rectify(BroadcastAdd(Mul(flat, W2 [5408,128]), b2 [128]))
 //	logits   = BroadcastAdd(Mul(hidden, W3 [128,10]), b3 [10])
-//	p        = MinBetween(MaxBetween(SoftMax(logits), 1e-7), 1-1e-7)
-//	cost     = Neg(Sum(HadamardProd(onehot, Log(p))))   the SUM over the shard
+//	cost     = Neg(Sum(HadamardProd(onehot, LogSoftMax(logits))))   the SUM over the shard
 //
 // Layouts. Parameters arrive in Keras's layouts (trainer.Params). The conv
 // kernel is converted on copy: Keras [kh][kw][in][out] to Gorgonia's
@@ -24,14 +23,16 @@
 // both the kernel and its gradient need no permutation. The transpose is a
 // Gorgonia op and its gradient is Gorgonia's.
 //
-// The clip. Gorgonia v0.9.18 has no usable Clamp node (an unexported clampOp
-// exists with an empty Do and no constructor), so Keras's
-// clip_by_value(p, 1e-7, 1-1e-7) is MaxBetween then MinBetween against
-// constant tensors. Their symbolic gradient sends the incoming gradient to the
-// first operand where it equals the output (mask = Eq(a, out)) and the rest to
-// the constant: zero gradient where p was clipped, the full gradient where it
-// was not, and on a tie (p exactly at a bound) the gradient passes through, as
-// TensorFlow's clip_by_value gradient does.
+// The loss. Keras's fit computes the cross-entropy from the logits (TF's
+// sparse_softmax_cross_entropy_with_logits, no clip; docs/reference.md), and
+// so does this graph, with Gorgonia's own LogSoftMax op and its gradient
+// (exp(log p) times the incoming sum, minus the incoming gradient: p - onehot
+// for every sample). What differs from TF, recorded in every gorgonia record
+// (Numerics): gorgonia.org/tensor v0.9.24 shifts each row by the larger of
+// the shard's first logit and the row's others, not by the row's own
+// maximum (a bug in softMaxLastDimF32), which is the same function but can
+// overflow exp where logits of different samples differ by more than about
+// 88; and its exp and log are its own float32 ones.
 //
 // Gradients. The tape machine is built without BindDualValues, so no dual
 // value accumulates anything: each parameter's gradient is the value of its
@@ -81,11 +82,9 @@ import (
 // 420 MB).
 const graphChunk = 100
 
-// Clip bounds of Keras's cross-entropy, in float32 as Keras computes them.
-const (
-	clipLo = float32(trainer.LossClipEpsilon)
-	clipHi = float32(1 - trainer.LossClipEpsilon)
-)
+// Numerics says how this engine's loss differs from Keras's (see the
+// package comment); records of gorgonia runs carry it.
+const Numerics = "loss from the logits with Gorgonia's LogSoftMax (gorgonia.org/tensor v0.9.24 shifts each row by max(first logit of the shard, the row's other logits), not the row maximum; its own float32 exp and log); Adam as the native engine"
 
 type engine struct{}
 
@@ -185,17 +184,11 @@ func build(n int, withGrad bool) (gr *graph, err error) {
 	hidden := G.Must(G.Mul(flat, w2))
 	hidden = G.Must(G.BroadcastAdd(hidden, b2, nil, []byte{0}))
 	hidden = G.Must(G.Rectify(hidden))
-	// Dense(10) logits, softmax.
+	// Dense(10): the logits (the softmax is in the loss).
 	logits := G.Must(G.Mul(hidden, w3))
 	logits = G.Must(G.BroadcastAdd(logits, b3, nil, []byte{0}))
-	prob := G.Must(G.SoftMax(logits))
-	// Keras's clip of the probabilities to [1e-7, 1-1e-7].
-	lo := G.NewConstant(filled(n, clipLo), G.WithName("clip_lo"))
-	hi := G.NewConstant(filled(n, clipHi), G.WithName("clip_hi"))
-	prob = G.Must(G.MaxBetween(prob, lo))
-	prob = G.Must(G.MinBetween(prob, hi))
-	// Sum over the shard of -log(p[label]).
-	picked := G.Must(G.HadamardProd(onehot, G.Must(G.Log(prob))))
+	// Sum over the shard of -log softmax(logits)[label], from the logits.
+	picked := G.Must(G.HadamardProd(onehot, G.Must(G.LogSoftMax(logits))))
 	cost := G.Must(G.Neg(G.Must(G.Sum(picked))))
 
 	G.Read(cost, &gr.loss)
@@ -208,15 +201,6 @@ func build(n int, withGrad bool) (gr *graph, err error) {
 	}
 	gr.vm = G.NewTapeMachine(g)
 	return gr, nil
-}
-
-// filled returns an [n,10] float32 tensor holding v everywhere.
-func filled(n int, v float32) *tensor.Dense {
-	d := make([]float32, n*trainer.Classes)
-	for i := range d {
-		d[i] = v
-	}
-	return tensor.New(tensor.WithShape(n, trainer.Classes), tensor.WithBacking(d))
 }
 
 // load copies the parameters and the shard into the graph's bound tensors.

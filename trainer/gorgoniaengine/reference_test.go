@@ -25,7 +25,7 @@ func toRef(p *trainer.Params) refModel {
 	return m
 }
 
-// refLoss returns the sum over b of Keras's clipped cross-entropy, the
+// refLoss returns the sum over b of Keras's cross-entropy from the logits, the
 // correct count and the logits, computed in float64 straight from the Keras
 // definitions (channels_last, flatten order (h, w, c)).
 func refLoss(m refModel, b trainer.Batch) (loss float64, correct int, logits [][]float64) {
@@ -88,7 +88,7 @@ func refLoss(m refModel, b trainer.Batch) (loss float64, correct int, logits [][
 		for u := range hidden {
 			hidden[u] = math.Max(hidden[u], 0)
 		}
-		// logits, softmax, clip, -log p[label]
+		// logits, then log(sum exp(z - max)) - (z[label] - max)
 		z := make([]float64, NC)
 		for k := 0; k < NC; k++ {
 			z[k] = b3[k]
@@ -110,9 +110,7 @@ func refLoss(m refModel, b trainer.Batch) (loss float64, correct int, logits [][
 		for _, v := range z {
 			den += math.Exp(v - mx)
 		}
-		p := math.Exp(z[b.Y[s]]-mx) / den
-		p = math.Min(math.Max(p, trainer.LossClipEpsilon), 1-trainer.LossClipEpsilon)
-		loss -= math.Log(p)
+		loss += math.Log(den) - (z[b.Y[s]] - mx)
 	}
 	return loss, correct, logits
 }

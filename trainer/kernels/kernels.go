@@ -171,10 +171,10 @@ func (x matrix) check(op, name string) {
 	}
 }
 
-// AdamStep is one step's scalars for Adam and AdamSum, in float32 as TF
-// computes them.
+// AdamStep is one step's scalars for Adam and AdamSum (trainer.TFAdamStep
+// forms them in float32 as TF 2.0 does).
 type AdamStep struct {
-	LR            float32 // lr_t: the learning rate with the bias correction folded in
+	LR            float32 // TF's alpha: the learning rate with the bias correction folded in
 	OneMinusBeta1 float32
 	OneMinusBeta2 float32
 	Epsilon       float32
@@ -191,8 +191,10 @@ type AdamStep struct {
 //	g = g * GradScale
 //	m += (g - m) * OneMinusBeta1;  m = flush(m)
 //	v += (g*g - v) * OneMinusBeta2; v = flush(v)
-//	w -= LR * m / (sqrt(v) + Epsilon)
+//	w -= (m * LR) / (sqrt(v) + Epsilon)
 //
+// g*GradScale is the harness's, not TF's: TF's gradient arrives already
+// divided by the batch. For a batch of 2^k samples the two agree exactly.
 // flush sets a subnormal moment to +0. TensorFlow runs every CPU kernel with
 // denormals flushed to zero (FTZ/DAZ), so Keras's moments never linger there;
 // with gradual underflow a weight whose gradient has died keeps a subnormal m

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mirrorbench/mirrorbench/scenarios"
 	"github.com/mirrorbench/mirrorbench/trainer"
+	"github.com/mirrorbench/mirrorbench/trainer/internal/kerasnum"
 	"github.com/mirrorbench/mirrorbench/trainer/kernels"
 )
 
@@ -191,34 +192,48 @@ func TestEvaluateMatchesGradients(t *testing.T) {
 	}
 }
 
-// TestClippedSampleHasNoGradient: where Keras's clip is active on p[y], the
-// clip's zero gradient stops everything, and the loss is the clipped one.
-func TestClippedSampleHasNoGradient(t *testing.T) {
+// TestLossFromLogits checks softmaxLoss against Keras's loss and gradient
+// worked out from the formulas (package kerasnum): the loss from the logits,
+// no clip, so that a confident sample keeps its gradient. Tolerances are
+// float32's: the label's component within an ulp of p near 1, the others
+// (tiny p) relative, the loss within float32 rounding of log(sum) and s_y.
+func TestLossFromLogits(t *testing.T) {
+	vals, err := kerasnum.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range vals.Samples {
+		d, dT := make([]float32, classes), make([]float32, classes)
+		res := softmaxLoss(1, s.Logits, []uint8{uint8(s.Label)}, d, dT, 1)
+		if diff := math.Abs(res.LossSum - s.Loss); diff > 1e-6+1e-6*s.Loss {
+			t.Errorf("%s: loss %.10g, want %.10g", s.Name, res.LossSum, s.Loss)
+		}
+		for k, want := range s.Grad {
+			got := float64(d[k])
+			ok := math.Abs(got-want) <= 1e-5*math.Abs(want)
+			if k == s.Label {
+				ok = math.Abs(got-want) <= 1e-7
+			}
+			if !ok || dT[k] != d[k] {
+				t.Errorf("%s: dloss/dz[%d] = %g (transposed %g), want %g", s.Name, k, got, dT[k], want)
+			}
+		}
+	}
+}
+
+// TestConfidentSampleHasGradient: a sample whose softmax rounds to exactly
+// one-hot still moves the weights: p of the other classes is tiny, not 0.
+func TestConfidentSampleHasGradient(t *testing.T) {
 	rep := newTestReplica(t, 1, 4)
 	b := syntheticBatch(1, 5)
-	for _, tc := range []struct {
-		name  string
-		class int // the output bias pushed high
-		loss  float64
-	}{
-		{"p=1", int(b.Y[0]), -math.Log(float64(pHigh))},
-		{"p=0", (int(b.Y[0]) + 1) % classes, -math.Log(float64(pLow))},
-	} {
-		p, g := initParams(5), trainer.NewParams()
-		p.T[trainer.OutB].Data[tc.class] = 60
-		res, err := rep.Gradients(p, b, g)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.LossSum != tc.loss {
-			t.Errorf("%s: loss %v, want %v", tc.name, res.LossSum, tc.loss)
-		}
-		for i := range g.T {
-			for j, v := range g.T[i].Data {
-				if v != 0 {
-					t.Fatalf("%s: %s[%d] = %g, want 0", tc.name, g.T[i].Name, j, v)
-				}
-			}
+	p, g := initParams(5), trainer.NewParams()
+	p.T[trainer.OutB].Data[b.Y[0]] = 60
+	if _, err := rep.Gradients(p, b, g); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range g.T[trainer.OutB].Data {
+		if int(b.Y[0]) != k && !(v > 0 && v < 1e-20) {
+			t.Errorf("out bias gradient[%d] = %g, want tiny and positive (p of a wrong class)", k, v)
 		}
 	}
 }

@@ -10,13 +10,6 @@ import (
 // Shapes of the output layer.
 const classes = trainer.Classes // 10 softmax outputs from hidden = 128 inputs
 
-// Keras clips the softmax output to [eps, 1-eps] before the log (bounds
-// computed exactly and then cast to float32).
-const (
-	pLow  = float32(trainer.LossClipEpsilon)
-	pHigh = float32(1 - trainer.LossClipEpsilon)
-)
-
 // outputForward computes the logits of n samples:
 //
 //	logits[b][k] = bias[k] + sum_u h[b][u] * w[u][k]
@@ -27,37 +20,38 @@ func outputForward(n int, h, w, bias, logits []float32) {
 	kernels.SgemmNN(n, classes, hidden, h, hidden, w, classes, logits, classes, true)
 }
 
-// softmaxLoss turns each sample's logits into Keras's clipped cross-entropy
-// and, when dlogits is not nil, its gradient (also written transposed to
-// dlogitsT[k*ldT+b]). With p the softmax and loss = -log(clip(p[y])):
+// softmaxLoss turns each sample's logits z into Keras's cross-entropy and,
+// when dlogits is not nil, its gradient (also written transposed to
+// dlogitsT[k*ldT+b]). As TF 2.0's SparseSoftmaxXentWithLogits kernel
+// computes them in float32, with s = z - max(z):
 //
-//	dloss/dlogits[k] = p[k] - [k == y]  where p[y] lies inside the clip range,
-//	                   0                where the clip is active (its gradient is 0).
+//	loss = log(sum_j exp(s_j)) - s_y
+//	dloss/dz_k = exp(s_k) / sum_j exp(s_j) - [k == y]
+//
+// for every sample, however confident: Keras's fit takes the loss from the
+// softmax's input, with no clip (docs/reference.md).
 func softmaxLoss(n int, logits []float32, y []uint8, dlogits, dlogitsT []float32, ldT int) trainer.Result {
 	var res trainer.Result
 	var p [classes]float32
 	for b := range n {
 		z := logits[b*classes : (b+1)*classes]
-		softmax(z, p[:])
 		label := int(y[b])
-		py := p[label]
-		res.LossSum -= math.Log(float64(min(max(py, pLow), pHigh)))
-		if argmax(p[:]) == label {
+		sum, shifted := shiftedExp(z, p[:])
+		res.LossSum += float64(float32(math.Log(float64(sum))) - shifted[label])
+		for k := range p {
+			p[k] /= sum
+		}
+		if argmax(p[:]) == label { // Keras's accuracy: the arg-max of the softmax
 			res.Correct++
 		}
 		if dlogits == nil {
 			continue
 		}
 		d := dlogits[b*classes : (b+1)*classes]
-		clipped := py < pLow || py > pHigh
 		for k := range d {
-			switch {
-			case clipped:
-				d[k] = 0
-			case k == label:
-				d[k] = p[k] - 1
-			default:
-				d[k] = p[k]
+			d[k] = p[k]
+			if k == label {
+				d[k] -= 1
 			}
 			dlogitsT[k*ldT+b] = d[k]
 		}
@@ -65,20 +59,19 @@ func softmaxLoss(n int, logits []float32, y []uint8, dlogits, dlogitsT []float32
 	return res
 }
 
-// softmax is p[k] = exp(z[k] - max z) / sum_j exp(z[j] - max z), in float32.
-func softmax(z, p []float32) {
+// shiftedExp sets e[k] = exp(z[k] - max z) and returns their float32 sum,
+// added in class order, and the shifted logits z[k] - max z.
+func shiftedExp(z, e []float32) (sum float32, shifted [classes]float32) {
 	zmax := z[0]
 	for _, v := range z {
 		zmax = max(zmax, v)
 	}
-	var sum float32
 	for k, v := range z {
-		p[k] = float32(math.Exp(float64(v - zmax)))
-		sum += p[k]
+		shifted[k] = v - zmax
+		e[k] = float32(math.Exp(float64(shifted[k])))
+		sum += e[k]
 	}
-	for k := range p {
-		p[k] /= sum
-	}
+	return sum, shifted
 }
 
 // argmax is the index of the first largest value.

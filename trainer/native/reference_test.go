@@ -71,8 +71,7 @@ func refLoss(p refParams, b trainer.Batch) float64 {
 		for k := range z {
 			sum += math.Exp(z[k] - zmax)
 		}
-		py := math.Exp(z[b.Y[s]]-zmax) / sum
-		total -= math.Log(math.Min(math.Max(py, trainer.LossClipEpsilon), 1-trainer.LossClipEpsilon))
+		total += math.Log(sum) - (z[b.Y[s]] - zmax)
 	}
 	return total
 }

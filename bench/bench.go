@@ -159,6 +159,9 @@ func (e *Env) train(ctx context.Context, p plan, ds *trainer.Dataset, rec *resul
 	}
 	rec.Fingerprint = s.tr.Params().Fingerprint()
 	meter.fill(rec)
+	if sc.Engine == scenarios.EngineOpenCL {
+		rec.OpenCL = openclRecord(s.tr, p.deviceIDs)
+	}
 	if p.opt.ExportWeights != "" {
 		if err := exportWeights(p.opt.ExportWeights, s.tr.Params(), rec); err != nil {
 			return err

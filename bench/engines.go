@@ -8,12 +8,14 @@ import (
 	"github.com/mirrorbench/mirrorbench/trainer"
 	"github.com/mirrorbench/mirrorbench/trainer/gorgoniaengine"
 	"github.com/mirrorbench/mirrorbench/trainer/native"
+	"github.com/mirrorbench/mirrorbench/trainer/opencl"
 )
 
 // Engines are the engines of this build, by scenario name.
 var Engines = map[string]trainer.Engine{
 	scenarios.EngineGorgonia: gorgoniaengine.New(),
 	scenarios.EngineNative:   native.New(),
+	scenarios.EngineOpenCL:   opencl.New(),
 }
 
 // engineNumerics says, for each engine's records, how its arithmetic departs
@@ -22,6 +24,7 @@ var engineNumerics = map[string]string{
 	scenarios.EngineNative: "Keras's formulas in float32, rounding only: exp correctly rounded, " +
 		"the batch mean's 1/N applied inside Adam (exact for a batch of 2^k), the harness's own summation orders",
 	scenarios.EngineGorgonia: gorgoniaengine.Numerics,
+	scenarios.EngineOpenCL:   opencl.Numerics,
 	scenarios.EnginePyTorch: "Keras's formulas in float32 (bench/frameworks/PROTOCOL.md): torch's log_softmax, " +
 		"exp and summation orders; Adam written out in TF's order",
 }

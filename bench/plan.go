@@ -48,6 +48,14 @@ func resolve(sc *scenarios.Scenario, opt Options, host *hardware.Host) (plan, st
 			return p, gpuSkipReason(sc, d, host)
 		}
 	}
+	if sc.Engine == scenarios.EngineOpenCL { // its devices are found through OpenCL
+		ids, skip := openclDevices(sc, d)
+		if skip != "" {
+			return p, skip
+		}
+		p.deviceIDs, p.replicas = ids, len(ids)
+		return p, ""
+	}
 	switch {
 	case len(d.IDs) > 0:
 		p.deviceIDs = d.IDs

@@ -81,10 +81,13 @@ type Record struct {
 	Fingerprint string         `json:"fingerprint"`
 	// Framework describes the framework that trained (engine pytorch);
 	// nil for the Go engines.
-	Framework *Framework     `json:"framework,omitempty"`
-	Host      *hardware.Host `json:"host"`
-	Build     Build          `json:"build"`
-	Dataset   Dataset        `json:"dataset"`
+	Framework *Framework `json:"framework,omitempty"`
+	// OpenCL describes the devices of engine opencl and its device times;
+	// nil for the other engines.
+	OpenCL  *OpenCL        `json:"opencl,omitempty"`
+	Host    *hardware.Host `json:"host"`
+	Build   Build          `json:"build"`
+	Dataset Dataset        `json:"dataset"`
 }
 
 // Framework is what a framework engine ran on, as its adapter reported it.

@@ -24,12 +24,14 @@ var suiteOrder = []string{
 	"reference-multicore",
 	"mirrored-cpu2",
 	"mirrored-cpu2-canonical",
+	"reference-gpu1",
 	"mirrored-gpu2",
 	"pytorch-cpu1",
 	"pytorch-multicore",
 	"pytorch-mirrored-cpu2",
 	"pytorch-mirrored-gpu2",
 	"smoke",
+	"opencl-cl2",
 }
 
 // Suite parses the embedded default suite. Each call returns fresh copies.

@@ -117,6 +117,10 @@ func NewTrainer(cfg Config, init *Params) (*Trainer, error) {
 // Params is the one true copy of the parameters.
 func (t *Trainer) Params() *Params { return t.params }
 
+// Replicas are the trainer's replicas, in replica order: for reports of
+// what an engine measured on each (device times).
+func (t *Trainer) Replicas() []Replica { return t.replicas }
+
 // Close releases the replicas.
 func (t *Trainer) Close() {
 	for _, r := range t.replicas {

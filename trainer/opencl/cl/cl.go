@@ -337,11 +337,46 @@ var (
 	openErr  error
 )
 
+// LibraryEnv names an environment variable that, when set, is the one
+// library Open uses: an ICD loader or a vendor library (called through its
+// dispatch table), e.g. /usr/lib/x86_64-linux-gnu/libpocl.so.2.
+const LibraryEnv = "MIRRORBENCH_OPENCL_LIBRARY"
+
 // Open finds OpenCL once per process and lists its devices. The error says
 // what is missing: which libraries were tried, which platforms were found.
 func Open() (*System, error) {
-	openOnce.Do(func() { openSys, openErr = open(LoaderLib, NvidiaLib) })
+	openOnce.Do(func() {
+		if path := os.Getenv(LibraryEnv); path != "" {
+			openSys, openErr = openNamed(path)
+			return
+		}
+		openSys, openErr = open(LoaderLib, NvidiaLib)
+	})
 	return openSys, openErr
+}
+
+// openNamed opens the library LibraryEnv names, as a loader or else as a
+// vendor library.
+func openNamed(path string) (*System, error) {
+	l, err := openLoader(path)
+	if err != nil {
+		var verr error
+		if l, verr = openVendor(path); verr != nil {
+			return nil, fmt.Errorf("no OpenCL device: %s=%s: %s", LibraryEnv, path, firstLine(err.Error()))
+		}
+	}
+	sys, err := discover(l)
+	if err != nil {
+		return nil, fmt.Errorf("no OpenCL device: %s=%s: %w", LibraryEnv, path, err)
+	}
+	if len(sys.Devices) == 0 {
+		return nil, fmt.Errorf("no OpenCL device: %s=%s: %s", LibraryEnv, path, sys.Summary())
+	}
+	sys.Note = "library chosen by " + LibraryEnv
+	if l.direct {
+		sys.Note += ", called through its ICD dispatch table"
+	}
+	return sys, nil
 }
 
 // OpenLibrary opens one specific library, a loader (direct false) or a

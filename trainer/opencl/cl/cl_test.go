@@ -149,3 +149,16 @@ func TestMissingLibraries(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenNamed(t *testing.T) {
+	if _, err := openNamed("/nonexistent/libOpenCL.so.1"); err == nil || !strings.Contains(err.Error(), LibraryEnv+"=/nonexistent/libOpenCL.so.1") {
+		t.Errorf("a missing library: %v", err)
+	}
+	sys, err := openNamed("libpocl.so.2")
+	if err != nil {
+		t.Skipf("pocl not here: %v", err)
+	}
+	if !strings.Contains(sys.Note, "dispatch table") {
+		t.Errorf("note %q does not say the vendor library was called through its dispatch table", sys.Note)
+	}
+}

@@ -34,7 +34,9 @@ fi
 tmp=$(mktemp -d)
 smoke=
 trap 'if [ -n "$smoke" ]; then kill "$smoke" 2>/dev/null || true; fi; rm -rf "$tmp"' EXIT
-export GOARCH=arm64 CGO_ENABLED=0
+# -tags noopencl: without OpenCL's dynamic loading (purego) the binaries stay
+# static, which qemu-user needs (no arm64 ld.so here).
+export GOARCH=arm64 CGO_ENABLED=0 GOFLAGS="${GOFLAGS:+$GOFLAGS }-tags=noopencl"
 go build -o "$tmp/mirrorbench-arm64" .
 
 # The smoke run (about a minute emulated, one core) goes in the background

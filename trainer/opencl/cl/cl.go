@@ -24,8 +24,6 @@ import (
 	"strings"
 	"sync"
 	"unsafe"
-
-	"github.com/ebitengine/purego"
 )
 
 // Handles of OpenCL objects, as the C API passes them.
@@ -153,7 +151,7 @@ type lib struct {
 
 // call calls function slot with args and turns a non-zero status into an *Error.
 func (l *lib) call(slot int, args ...uintptr) error {
-	r, _, _ := purego.SyscallN(l.fns[slot], args...)
+	r, _, _ := syscallN(l.fns[slot], args...)
 	if st := int32(r); st != 0 {
 		return &Error{Func: fnNames[slot], Status: st}
 	}
@@ -165,7 +163,7 @@ func (l *lib) call(slot int, args ...uintptr) error {
 func (l *lib) callErr(slot int, args ...uintptr) (uintptr, error) {
 	var st int32
 	args = append(args, uintptr(unsafe.Pointer(&st)))
-	h, _, _ := purego.SyscallN(l.fns[slot], args...)
+	h, _, _ := syscallN(l.fns[slot], args...)
 	if st != 0 {
 		return 0, &Error{Func: fnNames[slot], Status: st}
 	}
@@ -177,13 +175,13 @@ func (l *lib) callErr(slot int, args ...uintptr) (uintptr, error) {
 
 // openLoader binds the ICD loader's exported functions.
 func openLoader(path string) (*lib, error) {
-	h, err := purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_LOCAL)
+	h, err := dlopen(path)
 	if err != nil {
 		return nil, err
 	}
 	l := &lib{path: path}
 	for slot, name := range fnNames {
-		p, err := purego.Dlsym(h, name)
+		p, err := dlsym(h, name)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", path, err)
 		}
@@ -196,18 +194,18 @@ func openLoader(path string) (*lib, error) {
 // clIcdGetPlatformIDsKHR, and every other function from the dispatch table
 // the first platform points to (one table per vendor library).
 func openVendor(path string) (*lib, error) {
-	h, err := purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_LOCAL)
+	h, err := dlopen(path)
 	if err != nil {
 		return nil, err
 	}
-	getPlatforms, err := purego.Dlsym(h, "clIcdGetPlatformIDsKHR")
+	getPlatforms, err := dlsym(h, "clIcdGetPlatformIDsKHR")
 	if err != nil {
-		gefa, err2 := purego.Dlsym(h, "clGetExtensionFunctionAddress")
+		gefa, err2 := dlsym(h, "clGetExtensionFunctionAddress")
 		if err2 != nil {
 			return nil, fmt.Errorf("%s exports neither clIcdGetPlatformIDsKHR nor clGetExtensionFunctionAddress", path)
 		}
 		name := cString("clIcdGetPlatformIDsKHR")
-		getPlatforms, _, _ = purego.SyscallN(gefa, uintptr(unsafe.Pointer(&name[0])))
+		getPlatforms, _, _ = syscallN(gefa, uintptr(unsafe.Pointer(&name[0])))
 		if getPlatforms == 0 {
 			return nil, fmt.Errorf("%s: no clIcdGetPlatformIDsKHR", path)
 		}

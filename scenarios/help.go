@@ -19,7 +19,7 @@ written (an explicit 0 is never replaced by a default).
                 opencl the native kernels' arithmetic in OpenCL C on GPUs or
                 any OpenCL device (devices gpu: or cl:; without an OpenCL
                 library, platform or enough devices its scenarios are skipped),
-                pytorch runs PyTorch through bench/frameworks/pytorch.py
+                pytorch runs PyTorch through bench/frameworks/mirrorbench_torch
                 (python3 from PATH, or --python / MIRRORBENCH_PYTHON);
                 mirrored pytorch runs are DistributedDataParallel (gloo on
                 CPUs, NCCL on GPUs); a pytorch scenario that cannot run

@@ -3,9 +3,10 @@ package frameworks
 import (
 	"bytes"
 	"context"
-	_ "embed"
+	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,10 +14,16 @@ import (
 	"time"
 )
 
-// The adapters, embedded so that any build of the harness can run them.
+// The adapters, embedded so that any build of the harness can run them: the
+// PyTorch adapter is the Python package mirrorbench_torch (its modules; its
+// tests stay behind).
 //
-//go:embed pytorch.py
-var pytorchAdapter []byte
+//go:embed mirrorbench_torch/*.py
+var pytorchAdapter embed.FS
+
+// pytorchPackage is the PyTorch adapter's package, and the folder it is
+// written to.
+const pytorchPackage = "mirrorbench_torch"
 
 // PythonEnv is the environment variable that names the Python interpreter
 // (the run flag --python does the same and wins).
@@ -26,10 +33,28 @@ const PythonEnv = "MIRRORBENCH_PYTHON"
 // earlier on PATH (pyenv, a virtual environment) may not see it.
 const debianPython = "/usr/bin/python3"
 
-// WriteAdapter writes the PyTorch adapter into dir and returns its path.
+// WriteAdapter writes the PyTorch adapter's package into dir (every module,
+// in dir/mirrorbench_torch) and returns the package's folder, which Python
+// runs as a program: `python3 DIR/mirrorbench_torch --probe`.
 func WriteAdapter(dir string) (string, error) {
-	path := filepath.Join(dir, "pytorch.py")
-	return path, os.WriteFile(path, pytorchAdapter, 0o644)
+	root := filepath.Join(dir, pytorchPackage)
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return "", err
+	}
+	files, err := fs.ReadDir(pytorchAdapter, pytorchPackage)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range files {
+		b, err := pytorchAdapter.ReadFile(pytorchPackage + "/" + f.Name())
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(root, f.Name()), b, 0o644); err != nil {
+			return "", err
+		}
+	}
+	return root, nil
 }
 
 // Interpreters lists the Python interpreters to try, best first: the one

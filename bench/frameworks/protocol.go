@@ -7,7 +7,8 @@
 // It knows the protocol and process management, not the model: package
 // bench makes the initial weights and the batch order, hands them over in
 // the job, and turns the events into a run record. The adapters themselves
-// (pytorch.py) are embedded in the binary and written out for each run.
+// (the Python package mirrorbench_torch) are embedded in the binary and
+// written out for each run.
 package frameworks
 
 import (

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -19,7 +20,9 @@ import (
 // loop, and cpu-ns/sample: the process's CPU time per sample, all threads
 // together. On a shared machine it is the steadiest of them (time the
 // process spends descheduled by other load does not count, extra work of any
-// shape does), so `compare` judges by it; see docs/compare.md.
+// shape does), so `compare` judges by it; see docs/compare.md. Counted
+// instead of timed (bench/internal/counted runs it under valgrind), it
+// gives the instructions per sample of its timed steps.
 //
 //	go test -run '^$' -bench . -benchtime 20x -count 6 > new.txt
 func BenchmarkTrain(b *testing.B) {
@@ -40,6 +43,10 @@ func BenchmarkTrain(b *testing.B) {
 				b.Skip(skip)
 			}
 			defer st.Close()
+			// Collect set-up's garbage now: a collection it started would
+			// otherwise run on into the first timed steps, as much of it as
+			// timing has it.
+			runtime.GC()
 			cpu0, step := processCPU(), 0
 			for b.Loop() {
 				t0 := time.Now()

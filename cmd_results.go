@@ -37,8 +37,13 @@ both sides have it), with the change, its interval, the p-value, and the smalles
 the data could have shown ("could see"). With --paired, the i-th OLD and NEW samples of
 a benchmark come from one interleaved round and are compared pair by pair (Wilcoxon
 signed-rank on the ratios); otherwise with the Mann-Whitney U test, as benchstat does.
-Exit status 1 when a change is significant, in the bad direction and beyond
---threshold, or NEW falls below --accuracy-floor that OLD met; 0 otherwise.
+Results in counted units (instr/sample, est-cycles/sample: bench/internal/counted,
+instructions under valgrind) get a verdict of their own beside the timed one, by
+--count-threshold instead of a test; the output says which verdict came from which
+measure, and which benchmarks were judged on time alone.
+Exit status 1 when a timed change is significant, in the bad direction and beyond
+--threshold, a counted instr/sample grows beyond --count-threshold, or NEW falls
+below --accuracy-floor that OLD met; 0 otherwise.
 `,
 	minArgs: 2, maxArgs: 2, argsHint: "give OLD and NEW",
 	setup: func(fs *flag.FlagSet) func(streams, []string) error {
@@ -46,6 +51,7 @@ Exit status 1 when a change is significant, in the bad direction and beyond
 		format := fs.String("format", "text", "text | markdown | csv")
 		fs.Float64Var(&opt.Threshold, "threshold", compare.DefaultThreshold, "a significant regression smaller than this fraction does not fail")
 		fs.Float64Var(&opt.Alpha, "alpha", compare.DefaultAlpha, "family-wise significance level, divided among the benchmarks compared")
+		fs.Float64Var(&opt.CountThreshold, "count-threshold", compare.DefaultCountThreshold, "a counted instr/sample growth larger than this fraction fails")
 		fs.BoolVar(&opt.Paired, "paired", false, "pair the i-th OLD and NEW sample of each benchmark (interleaved rounds): Wilcoxon signed-rank test on the ratios")
 		fs.Float64Var(&opt.AccuracyFloor, "accuracy-floor", 0, "fail when OLD's median test accuracy met this and NEW's does not (0: off)")
 		return func(std streams, paths []string) error {

@@ -6,14 +6,30 @@
 # the two samples of each round (--paired), so drift of the machine between
 # rounds cancels. The defaults were chosen by measurement: docs/compare.md.
 #
+# Beside the timed rounds, where valgrind is installed, the one-thread
+# benchmarks are counted (bench/internal/counted: instructions of the timed
+# steps under cachegrind, runs of K and 2K steps), and compare gives a counted
+# verdict beside the timed one. Without valgrind one line says so and the
+# timed verdict stands alone.
+#
 # Environment: BASE (required), COUNT (30), BENCH (benchmark regexp, default
-# the native suite), BENCHTIME (200x), OUT (results/out/compare), FORMAT (text).
+# the native suite), BENCHTIME (200x), OUT (results/out/compare), FORMAT (text);
+# COUNTED (the scenarios counted, default reference-cpu1; none: no counts),
+# COUNT_K (1), CACHE_SIM (1: est-cycles too); VERDICT_FROM (head, or base: the
+# verdict computed by the base's own compare, as the pull-request workflow
+# does); SLOWDOWN (a MIRRORBENCH_SLOWDOWN value: the head is built with
+# -tags slowdown and runs with it, for make compare-check's judged checks).
 set -euo pipefail
 : "${BASE:?set BASE to a git ref, e.g. make compare BASE=HEAD~1}"
 COUNT=${COUNT:-30}
 BENCH=${BENCH:-Train/scenario=(reference-cpu1|reference-multicore|mirrored-cpu2|mirrored-cpu2-canonical)/}
 BENCHTIME=${BENCHTIME:-200x}
 OUT=${OUT:-results/out/compare}
+COUNTED=${COUNTED:-reference-cpu1}
+COUNT_K=${COUNT_K:-1}
+CACHE_SIM=${CACHE_SIM:-1}
+VERDICT_FROM=${VERDICT_FROM:-head}
+SLOWDOWN=${SLOWDOWN:-}
 top=$(git rev-parse --show-toplevel)
 cd "$top"
 mkdir -p "$OUT"
@@ -23,18 +39,62 @@ trap 'git worktree remove --force "$work/base" >/dev/null 2>&1 || true; rm -rf "
 rev=$(git rev-parse --verify --quiet "$BASE^{commit}") || { echo "compare: BASE=$BASE is not a commit" >&2; exit 2; }
 echo "compare: building $BASE (${rev:0:12}) and the working tree" >&2
 git worktree add --detach "$work/base" "$rev" >/dev/null
-(cd "$work/base" && go test -c -o "$work/base.test" .)
-go test -c -o "$work/head.test" .
+# -trimpath: file paths do not enter the binaries, so the two builds differ
+# only where the code does.
+(cd "$work/base" && go test -c -trimpath -o "$work/base.test" .)
+head_tags=()
+[ -n "$SLOWDOWN" ] && head_tags=(-tags slowdown) && echo "compare: head built with -tags slowdown, MIRRORBENCH_SLOWDOWN=$SLOWDOWN" >&2
+go test -c -trimpath "${head_tags[@]}" -o "$work/head.test" .
+
+# The counted runs, before the timed rounds (they do not compete with them).
+counted_base=() counted_head=()
+if [ "$COUNTED" = none ]; then
+  echo "compare: COUNTED=none: timed verdict alone" >&2
+elif ! command -v valgrind >/dev/null 2>&1; then
+  echo "compare: valgrind not found: timed verdict alone (apt-get install valgrind for the counted one, docs/compare.md)"
+else
+  go build -o "$work/counted" ./bench/internal/counted
+  sim=()
+  [ "$CACHE_SIM" = 1 ] && sim=(-cache-sim)
+  read -r -a scs <<<"$COUNTED"
+  t0=$SECONDS
+  echo "compare: counting ${scs[*]} under valgrind (K=$COUNT_K), base and head" >&2
+  "$work/counted" -bin "$work/base.test" -C "$work/base" -k "$COUNT_K" "${sim[@]}" "${scs[@]}" >"$OUT/counted-base.txt" &
+  cb=$!
+  MIRRORBENCH_SLOWDOWN=$SLOWDOWN "$work/counted" -bin "$work/head.test" -k "$COUNT_K" "${sim[@]}" "${scs[@]}" >"$OUT/counted-head.txt"
+  wait "$cb"
+  echo "compare: counted in $((SECONDS - t0)) s" >&2
+  counted_base=(",$OUT/counted-base.txt") counted_head=(",$OUT/counted-head.txt")
+fi
 
 base_txt="$OUT/base.txt" head_txt="$OUT/head.txt"
 : >"$base_txt"
 : >"$head_txt"
 bench_base() { (cd "$work/base" && "$work/base.test" -test.run '^$' -test.bench "$BENCH" -test.benchtime "$BENCHTIME" -test.count 1) >>"$base_txt"; }
-bench_head() { "$work/head.test" -test.run '^$' -test.bench "$BENCH" -test.benchtime "$BENCHTIME" -test.count 1 >>"$head_txt"; }
+bench_head() { MIRRORBENCH_SLOWDOWN=$SLOWDOWN "$work/head.test" -test.run '^$' -test.bench "$BENCH" -test.benchtime "$BENCHTIME" -test.count 1 >>"$head_txt"; }
 for i in $(seq 1 "$COUNT"); do
   echo "compare: round $i/$COUNT" >&2
   if [ $((i % 2)) = 1 ]; then bench_base; bench_head; else bench_head; bench_base; fi
 done
 
-go run . compare --paired --format markdown "$base_txt" "$head_txt" >"$OUT/summary.md" || true
-go run . compare --paired --format "${FORMAT:-text}" "$base_txt" "$head_txt"
+# The verdict: the head's compare, or (VERDICT_FROM=base) the base's, so that
+# a pull request cannot change the rule it is judged by. A base whose compare
+# predates counted verdicts judges the timed rounds alone; the head's then
+# adds the counted verdict, and says so.
+old="$base_txt${counted_base[*]}" new="$head_txt${counted_head[*]}"
+judge=(go run .)
+if [ "$VERDICT_FROM" = base ]; then
+  go build -C "$work/base" -o "$work/base-mirrorbench" . && judge=("$work/base-mirrorbench")
+  if [ ${#counted_base[@]} -gt 0 ] && ! "${judge[@]}" compare -h 2>&1 | grep -q count-threshold; then
+    echo "compare: the base's compare has no counted verdict: it judges the timed rounds; the counted verdict below is the head's"
+    status=0
+    go run . compare --format "${FORMAT:-text}" "$OUT/counted-base.txt" "$OUT/counted-head.txt" || status=$?
+    go run . compare --format markdown "$OUT/counted-base.txt" "$OUT/counted-head.txt" >"$OUT/summary-counted.md" || true
+    "${judge[@]}" compare --paired --format markdown "$base_txt" "$head_txt" >"$OUT/summary.md" || true
+    cat "$OUT/summary-counted.md" >>"$OUT/summary.md"
+    "${judge[@]}" compare --paired --format "${FORMAT:-text}" "$base_txt" "$head_txt" || status=1
+    exit "$status"
+  fi
+fi
+(cd "$top" && "${judge[@]}" compare --paired --format markdown "$old" "$new" >"$OUT/summary.md") || true
+"${judge[@]}" compare --paired --format "${FORMAT:-text}" "$old" "$new"

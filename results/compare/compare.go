@@ -122,6 +122,10 @@ type Options struct {
 	// scale (a fraction): a benchmark whose old median meets it and whose
 	// new median does not fails the comparison. 0 turns the check off.
 	AccuracyFloor float64
+	// CountThreshold is the fraction by which a counted benchmark's
+	// instructions per sample must grow to fail the comparison (default
+	// DefaultCountThreshold); see counted.go.
+	CountThreshold float64
 	// Paired pairs the i-th old sample of a benchmark with its i-th new one
 	// (file order) when both sides have the same number, at least 2, and
 	// uses the Wilcoxon signed-rank test; otherwise the unpaired U test.
@@ -139,6 +143,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Confidence == 0 {
 		o.Confidence = DefaultConfidence
 	}
+	if o.CountThreshold == 0 {
+		o.CountThreshold = DefaultCountThreshold
+	}
 	// The negated comparisons also reject NaN.
 	switch {
 	case !(o.Threshold > 0):
@@ -147,6 +154,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("compare: alpha %v must be between 0 and 1", o.Alpha)
 	case !(o.Confidence > 0 && o.Confidence < 1):
 		return o, fmt.Errorf("compare: confidence %v must be between 0 and 1", o.Confidence)
+	case !(o.CountThreshold > 0):
+		return o, fmt.Errorf("compare: count threshold %v must be above 0", o.CountThreshold)
 	case !(o.AccuracyFloor >= 0):
 		return o, fmt.Errorf("compare: accuracy floor %v must not be negative", o.AccuracyFloor)
 	}
@@ -226,9 +235,14 @@ type Accuracy struct{ Old, New float64 }
 type Report struct {
 	Rows        []Comparison // one per benchmark
 	Regressions []Comparison // the rows that fail: Failure != ""
-	Failed      bool         // some row fails: the caller exits 1
-	Warnings    []string     // about the inputs as a whole
-	Options     Options
+	// Counted holds the counted verdicts (instructions, not time), one per
+	// benchmark and counted unit, when either side has counted results;
+	// TimeOnly names the timed benchmarks without a count.
+	Counted  []CountedComparison
+	TimeOnly []string
+	Failed   bool     // some row, timed or counted, fails: the caller exits 1
+	Warnings []string // about the inputs as a whole
+	Options  Options
 	// Compared is the number of benchmarks on both sides, the family
 	// Alpha is divided among; AlphaEach is Alpha / max(Compared, 1).
 	Compared  int
@@ -260,6 +274,7 @@ func Compare(oldPaths, newPaths []string, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	oldC, newC := oldS.takeCounted(), newS.takeCounted()
 	plans := planRows(oldS, newS, br.r.Units())
 	rep := &Report{Options: opt, Warnings: configWarnings(oldS, newS), AlsoMeasured: alsoMeasured(plans)}
 	for _, p := range plans {
@@ -275,6 +290,10 @@ func Compare(oldPaths, newPaths []string, opt Options) (*Report, error) {
 			rep.Regressions = append(rep.Regressions, c)
 			rep.Failed = true
 		}
+	}
+	rep.Counted, rep.TimeOnly = compareCounted(oldC, newC, rep.Rows, opt)
+	if len(rep.countedFailures()) > 0 {
+		rep.Failed = true
 	}
 	return rep, nil
 }

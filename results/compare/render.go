@@ -44,10 +44,22 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, wn := range r.Warnings {
 		fmt.Fprintf(bw, "warning: %s\n", wn)
 	}
+	if len(r.Counted) > 0 {
+		table, notes := r.countedLines()
+		fmt.Fprintln(bw)
+		writeAligned(bw, table, []bool{false, false, true, true, true, false})
+		fmt.Fprintln(bw)
+		for _, l := range notes {
+			fmt.Fprintln(bw, l)
+		}
+	}
 	head, text := r.verdict()
 	fmt.Fprintf(bw, "\n%s: %s\n", head, text)
 	for _, c := range r.Regressions {
-		fmt.Fprintf(bw, "  - %s %s: %s\n", c.Name, c.Unit, c.Failure)
+		fmt.Fprintf(bw, "  - %s %s%s: %s\n", c.Name, c.Unit, r.measureTag(" (timed)"), c.Failure)
+	}
+	for _, c := range r.countedFailures() {
+		fmt.Fprintf(bw, "  - %s %s (counted): %s\n", c.Name, c.Unit, c.Failure)
 	}
 	return bw.Flush()
 }
@@ -59,7 +71,10 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	head, text := r.verdict()
 	fmt.Fprintf(bw, "**%s**: %s\n", head, text)
 	for _, c := range r.Regressions {
-		fmt.Fprintf(bw, "- `%s` %s: %s\n", c.Name, c.Unit, c.Failure)
+		fmt.Fprintf(bw, "- `%s` %s%s: %s\n", c.Name, c.Unit, r.measureTag(" (timed)"), c.Failure)
+	}
+	for _, c := range r.countedFailures() {
+		fmt.Fprintf(bw, "- `%s` %s (counted): %s\n", c.Name, c.Unit, c.Failure)
 	}
 	notes := &footnotes{index: map[string]int{}}
 	rule := make([]string, len(compareHeader))
@@ -93,6 +108,21 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	for _, wn := range r.Warnings {
 		fmt.Fprintf(bw, "- warning: %s\n", mdEscape(wn))
 	}
+	if len(r.Counted) > 0 {
+		table, notes := r.countedLines()
+		fmt.Fprintf(bw, "\n| %s |\n| --- | --- | ---: | ---: | ---: | --- |\n", strings.Join(table[0], " | "))
+		for _, row := range table[1:] {
+			row[0] = "`" + row[0] + "`"
+			for j := range row {
+				row[j] = mdEscape(row[j])
+			}
+			fmt.Fprintf(bw, "| %s |\n", strings.Join(row, " | "))
+		}
+		fmt.Fprintln(bw)
+		for _, l := range notes {
+			fmt.Fprintf(bw, "- %s\n", mdEscape(l))
+		}
+	}
 	return bw.Flush()
 }
 
@@ -124,6 +154,14 @@ func (r *Report) WriteCSV(w io.Writer) error {
 			csvFloat(c.DeltaPct), csvRounded(c.DeltaLo), csvRounded(c.DeltaHi), csvFloat(c.P),
 			csvFloat(r.AlphaEach), strconv.FormatBool(c.Significant), csvRounded(c.MDEPct),
 			c.Verdict, c.Failure, csvFloat(accOld), csvFloat(accNew), strings.Join(c.Warnings, "; ")})
+	}
+	// Counted rows: their unit names the measure; no test, no interval.
+	for _, c := range r.Counted {
+		cw.Write([]string{c.Name, c.Unit, "-1", "false",
+			strconv.Itoa(c.OldN), csvFloat(c.Old), "", "",
+			strconv.Itoa(c.NewN), csvFloat(c.New), "", "",
+			csvRounded(c.DeltaPct), "", "", "", "", strconv.FormatBool(c.Verdict != VerdictNoChange), "",
+			c.Verdict, c.Failure, "", "", ""})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -161,9 +199,51 @@ func (r *Report) criteria() string {
 }
 
 // verdict is the headline and its one-line explanation; the failing rows
-// follow it in each format.
+// follow it in each format. With counted rows the line gives both verdicts,
+// each named by its measure; without, it is the timed verdict alone.
 func (r *Report) verdict() (head, text string) {
-	if r.Failed {
+	head, text = r.timedVerdict()
+	if len(r.Counted) == 0 {
+		return head, text
+	}
+	judged := 0
+	for _, c := range r.Counted {
+		if c.Judged && c.OldN > 0 && c.NewN > 0 {
+			judged++
+		}
+	}
+	counted := fmt.Sprintf("counted: %d of %d benchmarks fail (%s)", len(r.countedFailures()), judged, r.countedCriteria())
+	timed := fmt.Sprintf("timed: %s, %s", strings.ToLower(head[:1])+head[1:], text)
+	switch {
+	case r.Failed:
+		head = "Regression"
+	case judged == 0:
+		// Nothing counted on both sides: the timed headline stands.
+	case head == "Inconclusive":
+		head = "No counted regression; timed inconclusive"
+	case r.countedChanged():
+		head = fmt.Sprintf("No regression beyond the thresholds (counted %g%%, timed %g%%)", 100*r.Options.CountThreshold, 100*r.Options.Threshold)
+	}
+	return head, counted + "; " + timed
+}
+
+// countedChanged reports a counted regression within the threshold.
+func (r *Report) countedChanged() bool {
+	return slices.ContainsFunc(r.Counted, func(c CountedComparison) bool { return c.Judged && c.Verdict == VerdictRegression })
+}
+
+// measureTag is tag when the report has counted rows, where every failing
+// row says which measure it failed on; "" otherwise.
+func (r *Report) measureTag(tag string) string {
+	if len(r.Counted) == 0 {
+		return ""
+	}
+	return tag
+}
+
+// timedVerdict is the verdict of the timed rows.
+func (r *Report) timedVerdict() (head, text string) {
+	if len(r.Regressions) > 0 {
 		return "Regression", fmt.Sprintf("%d of %d benchmarks fail (%s)", len(r.Regressions), len(r.Rows), r.criteria())
 	}
 	head = "No significant regression"

@@ -74,6 +74,8 @@ clean:
 # Benchmarks of BASE against the working tree, interleaved and paired by
 # round, with a verdict (about 3 minutes on 2 cores):
 #   make compare BASE=HEAD~1 [COUNT=30]
+# Where valgrind is installed, reference-cpu1 is also counted (instructions,
+# about 1.5 minutes more) and judged on the count beside the time.
 compare:
 	BASE=$(BASE) COUNT=$(or $(COUNT),30) .ci/compare.sh
 
@@ -82,6 +84,14 @@ compare:
 # (ROUNDS=40: about 12 minutes). See docs/compare.md.
 compare-check:
 	.ci/compare-check.sh
+
+# The judged checks (about 15 minutes on 2 cores): make compare BASE=HEAD with
+# the head unchanged, every timed step ~2 % longer, and one step in 20 done
+# twice; a table of exit statuses, wall times and the measure that named
+# reference-cpu1 (docs/compare.md).
+.PHONY: compare-check-judged
+compare-check-judged:
+	.ci/compare-check.sh judged
 
 # The native engine beside PyTorch (engine pytorch; Debian's python3-torch,
 # installed on first use) from the same weights and batches, at 1 thread, all

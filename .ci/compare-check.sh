@@ -11,7 +11,32 @@
 #
 # Environment: ROUNDS (40), COUNT (30), TRIALS (200), BENCH, BENCHTIME
 # (200x), OUT (results/out/compare-check). About 15 s per round on 2 cores.
+#
+# .ci/compare-check.sh judged (make compare-check-judged): the judged checks
+# instead. make compare BASE=HEAD runs three times, with the head unchanged,
+# with every timed step about 2 % longer (SLOWDOWN=uniform:0.02) and with one
+# step in 20 done twice (lumpy:20); a table gives each run's exit status, its
+# wall time, and whether reference-cpu1 is named among the failures (timed,
+# counted). Each run's output is in OUT/judged-CONDITION.log.
 set -euo pipefail
+if [ "${1:-}" = judged ]; then
+  OUT=${OUT:-results/out/compare-check}
+  cd "$(git rev-parse --show-toplevel)"
+  mkdir -p "$OUT"
+  rows=()
+  for c in none uniform:0.02 lumpy:20; do
+    log=$OUT/judged-${c/:/-}.log slow=$c
+    [ "$c" = none ] && slow=
+    echo "compare-check: make compare BASE=HEAD, head slowed by: $c" >&2
+    t0=$SECONDS status=0
+    SLOWDOWN=$slow OUT=$OUT/judged-${c/:/-} make --no-print-directory compare BASE=HEAD >"$log" 2>&1 || status=$?
+    named=$(grep -E '^  - .*reference-cpu1.*\((timed|counted)\)' "$log" | sed -E 's/.*\((timed|counted)\).*/\1/' | paste -sd, -)
+    rows+=("| $c | $status | $((SECONDS - t0)) s | ${named:-no} |")
+  done
+  printf '| head slowed by | exit | wall time | reference-cpu1 named (measure) |\n| --- | --- | --- | --- |\n'
+  printf '%s\n' "${rows[@]}"
+  exit 0
+fi
 ROUNDS=${ROUNDS:-40}
 COUNT=${COUNT:-30}
 TRIALS=${TRIALS:-200}

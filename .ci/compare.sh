@@ -85,7 +85,8 @@ old="$base_txt${counted_base[*]}" new="$head_txt${counted_head[*]}"
 judge=(go run .)
 if [ "$VERDICT_FROM" = base ]; then
   go build -C "$work/base" -o "$work/base-mirrorbench" . && judge=("$work/base-mirrorbench")
-  if [ ${#counted_base[@]} -gt 0 ] && ! "${judge[@]}" compare -h 2>&1 | grep -q count-threshold; then
+  help=$("${judge[@]}" compare -h 2>&1 || true)
+  if [ ${#counted_base[@]} -gt 0 ] && [[ $help != *count-threshold* ]]; then
     echo "compare: the base's compare has no counted verdict: it judges the timed rounds; the counted verdict below is the head's"
     status=0
     go run . compare --format "${FORMAT:-text}" "$OUT/counted-base.txt" "$OUT/counted-head.txt" || status=$?

@@ -26,15 +26,15 @@ const (
 )
 
 // DefaultCountThreshold is the change of instructions per sample above which
-// a counted regression fails (0.5 %). Runs of the same build differ by
-// 0.006 % (1.6 thousand of 29.4 million instructions a step, the map-hash
-// seeds of set-up), so a change past CountNoise is real, and the threshold is
-// a choice of how much real change fails a pull request: a quarter of the 2 %
-// slowdown that the timed verdict cannot see on a 2-core machine.
+// a counted regression fails (0.5 %). Six counted runs of unchanged step code
+// (three builds) lay within 0.015 % of each other (the map-hash seeds of
+// set-up and the like), so the threshold is a choice of how much real change
+// fails a pull request: a quarter of the 2 % slowdown that the timed verdict
+// cannot see on a 2-core machine.
 const DefaultCountThreshold = 0.005
 
 // CountNoise is the change below which two counts are the same ("~"): 0.05 %,
-// eight times the largest difference between runs of one build measured.
+// three times the range of the counts of unchanged step code measured.
 const CountNoise = 0.0005
 
 // CountedUnits are the units that are counted, not timed: they never take

@@ -33,10 +33,12 @@ func (r *Report) WriteText(w io.Writer) error {
 	for i := range r.Rows {
 		rows = append(rows, r.cells(&r.Rows[i], notes, false))
 	}
-	writeAligned(bw, rows, compareRightAligned)
-	fmt.Fprintln(bw)
-	for _, l := range r.notesBelow() {
-		fmt.Fprintln(bw, l)
+	if r.hasTimed() {
+		writeAligned(bw, rows, compareRightAligned)
+		fmt.Fprintln(bw)
+		for _, l := range r.notesBelow() {
+			fmt.Fprintln(bw, l)
+		}
 	}
 	for i, n := range notes.list {
 		fmt.Fprintf(bw, "[%d] %s\n", i+1, n)
@@ -84,7 +86,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			rule[i] = "---:"
 		}
 	}
-	fmt.Fprintf(bw, "\n| %s |\n| %s |\n", strings.Join(compareHeader, " | "), strings.Join(rule, " | "))
+	if r.hasTimed() {
+		fmt.Fprintf(bw, "\n| %s |\n| %s |\n", strings.Join(compareHeader, " | "), strings.Join(rule, " | "))
+	}
 	for i := range r.Rows {
 		cells := r.cells(&r.Rows[i], notes, true)
 		for j := range cells {
@@ -95,6 +99,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	fmt.Fprintln(bw)
 	for _, l := range r.notesBelow() {
+		if !r.hasTimed() {
+			break
+		}
 		// An indented line is an item of the line before it.
 		indent, l := "", mdEscape(l)
 		if item, ok := strings.CutPrefix(l, "  "); ok {
@@ -213,6 +220,15 @@ func (r *Report) verdict() (head, text string) {
 		}
 	}
 	counted := fmt.Sprintf("counted: %d of %d benchmarks fail (%s)", len(r.countedFailures()), judged, r.countedCriteria())
+	if !r.hasTimed() {
+		switch {
+		case r.Failed:
+			return "Regression", counted
+		case judged == 0:
+			return "Inconclusive", counted
+		}
+		return "No counted regression", counted
+	}
 	timed := fmt.Sprintf("timed: %s, %s", strings.ToLower(head[:1])+head[1:], text)
 	switch {
 	case r.Failed:
@@ -226,6 +242,10 @@ func (r *Report) verdict() (head, text string) {
 	}
 	return head, counted + "; " + timed
 }
+
+// hasTimed reports whether the report has timed rows, or is a report of
+// nothing (which shows its empty table as before counts existed).
+func (r *Report) hasTimed() bool { return len(r.Rows) > 0 || len(r.Counted) == 0 }
 
 // countedChanged reports a counted regression within the threshold.
 func (r *Report) countedChanged() bool {

@@ -100,6 +100,9 @@ func cachedCalibration(dir string, h hardware.Host, k hardware.Kernel, threads [
 		return c, dirErr
 	}
 	data, err := json.MarshalIndent(c, "", "  ")
+	if err == nil { // a fresh machine has no cache folder yet
+		err = os.MkdirAll(filepath.Dir(path), 0o755)
+	}
 	if err == nil {
 		err = results.WriteFileAtomic(path, append(data, '\n'))
 	}

@@ -77,3 +77,22 @@ func TestCachedCalibration(t *testing.T) {
 		t.Errorf("corrupt cache: err %v, %d kernel calls", err, calls.Load())
 	}
 }
+
+// On a fresh machine the cache folder does not exist yet: the first
+// calibration creates it (os.UserCacheDir()/mirrorbench under a new HOME).
+func TestCalibrationCreatesItsFolder(t *testing.T) {
+	old := calibrationBudget
+	calibrationBudget = 10 * time.Millisecond
+	t.Cleanup(func() { calibrationBudget = old })
+	dir := filepath.Join(t.TempDir(), ".cache", "mirrorbench")
+	k := hardware.Kernel{Name: "naive/go", M: 8, N: 16, K: 32, Sgemm: func(m, n, k int, a, b, c []float32) {
+		kernels.SgemmNN(m, n, k, a, k, b, n, c, n, false)
+	}}
+	h := hardware.Host{CPUModel: "Test CPU", Threads: 2, Arch: "amd64"}
+	if _, err := cachedCalibration(dir, h, k, []int{1}); err != nil {
+		t.Fatalf("first calibration in a folder that does not exist yet: %v", err)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "calibration-*.json")); len(files) != 1 {
+		t.Errorf("cache folder holds %v, want one calibration file", files)
+	}
+}

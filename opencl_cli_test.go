@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mirrorbench/mirrorbench/internal/testdeps"
 	"github.com/mirrorbench/mirrorbench/results"
 	"github.com/mirrorbench/mirrorbench/trainer/opencl/cl"
 )
@@ -49,7 +50,7 @@ func TestOpenCLDeviceSpecs(t *testing.T) {
 		t.Errorf("gpu:0x0: exit %d, stderr %q; want 2 naming %s:3", code, errOut, bad)
 	}
 	if _, err := cl.Open(); err != nil {
-		t.Skipf("no OpenCL here: %v", err)
+		testdeps.Missing(t, testdeps.OpenCL, "no OpenCL here: %v", err)
 	}
 	many := filepath.Join(dir, "many.yaml")
 	if err := os.WriteFile(many, []byte("name: many\nengine: opencl\ndevices: cl:0,4000\nstrategy: mirrored\nepochs: 1\n"), 0o644); err != nil {

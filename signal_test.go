@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mirrorbench/mirrorbench/bench/frameworks/frameworkstest"
+	"github.com/mirrorbench/mirrorbench/internal/testdeps"
 	"github.com/mirrorbench/mirrorbench/results"
 )
 
@@ -29,7 +30,7 @@ func TestMain(m *testing.M) {
 // record that says interrupted, and no adapter process left behind.
 func TestSIGTERMDuringPyTorchRun(t *testing.T) {
 	if code, out, _ := runCLI(t, "frameworks"); code != 0 || !strings.Contains(out, "runs here") {
-		t.Skipf("PyTorch tests skipped: %s", strings.TrimSpace(out))
+		testdeps.Missing(t, testdeps.Torch, "%s", strings.TrimSpace(out))
 	}
 	frameworkstest.LockDDP(t)
 	dir := t.TempDir()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mirrorbench/mirrorbench/bench/frameworks"
 	"github.com/mirrorbench/mirrorbench/bench/frameworks/frameworkstest"
+	"github.com/mirrorbench/mirrorbench/internal/testdeps"
 	"github.com/mirrorbench/mirrorbench/results"
 	"github.com/mirrorbench/mirrorbench/scenarios"
 	"github.com/mirrorbench/mirrorbench/trainer"
@@ -29,7 +30,7 @@ func needTorch(t *testing.T) *frameworks.Runtime {
 	t.Helper()
 	rt, err := testEnv.frameworkRuntime(context.Background(), "")
 	if err != nil {
-		t.Skipf("PyTorch tests skipped: %v", err)
+		testdeps.Missing(t, testdeps.Torch, "%v", err)
 	}
 	return rt
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/mirrorbench/mirrorbench/internal/testdeps"
 	"github.com/mirrorbench/mirrorbench/results"
 	"github.com/mirrorbench/mirrorbench/scenarios"
 	"github.com/mirrorbench/mirrorbench/trainer/kernels"
@@ -15,7 +16,7 @@ import (
 // engine's mirrored-cpu2-canonical on the same images (fma numerics).
 func TestOpenCLScenarioRecord(t *testing.T) {
 	if _, _, err := opencl.Find(opencl.KindCL); err != nil {
-		t.Skipf("no OpenCL device: %v", err)
+		testdeps.Missing(t, testdeps.OpenCL, "no OpenCL device: %v", err)
 	}
 	sc, err := scenarios.Lookup("opencl-cl2")
 	if err != nil {
@@ -24,7 +25,7 @@ func TestOpenCLScenarioRecord(t *testing.T) {
 	opt := Options{Epochs: 1, TrainLimit: 320}
 	r := testEnv.Run(context.Background(), sc, opt)
 	if r.Status == results.StatusSkipped {
-		t.Skipf("skipped: %s", r.Reason)
+		testdeps.Missing(t, testdeps.OpenCL2, "opencl-cl2 skipped: %s", r.Reason)
 	}
 	if r.Status == results.StatusFailed {
 		t.Fatalf("failed: %s", r.Reason)

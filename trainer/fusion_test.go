@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/mirrorbench/mirrorbench/internal/testdeps"
 )
 
 // fusionMarker, in a line's comment, accepts an unrounded float product on
@@ -41,7 +43,7 @@ const fusionMarker = "fusion:ok"
 func TestNoImplicitFusion(t *testing.T) {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("no go command to list the packages:", err)
+		testdeps.Missing(t, testdeps.GoCommand, "no go command to list the packages: %v", err)
 	}
 	seen := map[string]bool{}
 	var found []string

@@ -3,6 +3,7 @@ package trainer_test
 import (
 	"testing"
 
+	"github.com/mirrorbench/mirrorbench/internal/testdeps"
 	"github.com/mirrorbench/mirrorbench/trainer"
 	"github.com/mirrorbench/mirrorbench/trainer/opencl"
 )
@@ -17,7 +18,7 @@ import (
 // no OpenCL device.
 func TestGoldenFingerprintsOpenCL(t *testing.T) {
 	if _, _, err := opencl.Find(opencl.KindCL); err != nil {
-		t.Skipf("no OpenCL device: %v", err)
+		testdeps.Missing(t, testdeps.OpenCL, "no OpenCL device: %v", err)
 	}
 	ds, err := trainer.LoadMNIST()
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mirrorbench/mirrorbench/internal/testdeps"
 )
 
 // WriteAdapter writes every module of the package, and nothing else (its
@@ -87,7 +89,7 @@ func TestProbeSaysHello(t *testing.T) {
 	}
 	rt, err := Probe(context.Background(), Interpreters(""), adapter)
 	if err != nil {
-		t.Skipf("no interpreter imports torch here: %v", err)
+		testdeps.Missing(t, testdeps.Torch, "no interpreter imports torch here: %v", err)
 	}
 	h := rt.Hello
 	if h.Framework != "pytorch" || h.Protocol != ProtocolVersion || h.Versions["torch"] == "" || h.Versions["numpy"] == "" {
@@ -102,6 +104,6 @@ func anyPython(t *testing.T) string {
 			return p
 		}
 	}
-	t.Skip("no python3 here")
+	testdeps.Missing(t, testdeps.Torch, "no python3 here")
 	return ""
 }

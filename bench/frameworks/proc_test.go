@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mirrorbench/mirrorbench/internal/testdeps"
 )
 
 // What the tests need to know of a process, to tell whether it still runs
@@ -134,7 +136,7 @@ func TestProcsFromPsAgree(t *testing.T) {
 		t.Skip("skipped: compares ps with Linux's /proc")
 	}
 	if _, err := exec.LookPath("ps"); err != nil {
-		t.Skip("skipped: no ps here")
+		testdeps.Missing(t, testdeps.Ps, "no ps here")
 	}
 	child := exec.Command("true")
 	if err := child.Start(); err != nil {

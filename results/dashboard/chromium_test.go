@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mirrorbench/mirrorbench/internal/testdeps"
 )
 
 // browser returns a Chromium-like browser on PATH, or skips the test.
@@ -16,7 +18,7 @@ func browser(t *testing.T) string {
 			return path
 		}
 	}
-	t.Skip("no chromium, chromium-browser or google-chrome on PATH; install one (apt-get install chromium) to check the rendered page")
+	testdeps.Missing(t, testdeps.Chromium, "no chromium, chromium-browser or google-chrome on PATH to check the rendered page")
 	return ""
 }
 

@@ -17,6 +17,8 @@ import (
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx", for the admin connection
+
+	"github.com/mirrorbench/mirrorbench/internal/testdeps"
 )
 
 // pgServer is a throwaway PostgreSQL server for tests: its own data folder
@@ -63,7 +65,7 @@ func isFile(p string) bool {
 func startPostgres(t *testing.T) *pgServer {
 	bin := findPostgres()
 	if bin == "" {
-		t.Skip("PostgreSQL tests skipped: initdb and pg_ctl are on neither PATH nor /usr/lib/postgresql/*/bin; install them with `apt-get install postgresql`")
+		testdeps.Missing(t, testdeps.PostgreSQL, "initdb and pg_ctl are on neither PATH nor /usr/lib/postgresql/*/bin")
 	}
 	s := &pgServer{bin: bin, dir: t.TempDir(), password: randomHex(t)}
 	if os.Geteuid() == 0 {
@@ -106,11 +108,11 @@ func startPostgres(t *testing.T) *pgServer {
 func (s *pgServer) becomePostgres(t *testing.T) {
 	u, err := user.Lookup("postgres")
 	if err != nil {
-		t.Skip("PostgreSQL tests skipped: running as root, which PostgreSQL refuses, and there is no postgres user to run it as; `apt-get install postgresql` creates one")
+		testdeps.Missing(t, testdeps.PostgreSQL, "running as root, which PostgreSQL refuses, and there is no postgres user to run it as (the package creates one)")
 	}
 	if _, err := exec.LookPath("runuser"); err != nil {
 		if _, err := exec.LookPath("su"); err != nil {
-			t.Skip("PostgreSQL tests skipped: running as root, and neither runuser nor su is there to run PostgreSQL as postgres")
+			testdeps.Missing(t, testdeps.PostgreSQL, "running as root, and neither runuser nor su is there to run PostgreSQL as postgres")
 		}
 	}
 	uid, _ := strconv.Atoi(u.Uid)

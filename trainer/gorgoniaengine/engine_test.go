@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/mirrorbench/mirrorbench/internal/testdeps"
 	"github.com/mirrorbench/mirrorbench/trainer"
 )
 
@@ -128,7 +129,7 @@ func TestMNISTMatchesReference(t *testing.T) {
 	}
 	ds, err := trainer.LoadMNIST()
 	if err != nil {
-		t.Skipf("MNIST not available: %v", err)
+		testdeps.Missing(t, testdeps.MNIST, "MNIST not available: %v", err)
 	}
 	p := seededParams(6)
 	b := ds.Test.Slice(0, 64)

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/mirrorbench/mirrorbench/internal/testdeps"
 )
 
 // The AVX-512 SGEMM kernels must store exactly the AVX2 kernels' bits: the
@@ -13,7 +15,7 @@ import (
 func needAVX512(t *testing.T) {
 	t.Helper()
 	if !hasAVX512 {
-		t.Skip("no AVX-512 on this CPU")
+		testdeps.Missing(t, testdeps.AVX512, "no AVX-512 on this CPU")
 	}
 }
 

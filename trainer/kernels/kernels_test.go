@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/mirrorbench/mirrorbench/internal/testdeps"
 )
 
 // form is one of the three operand layouts, with its reference definition.
@@ -217,7 +219,7 @@ func kerasStep(lrT, gscale float32) AdamStep {
 // TestAdamPathsBitwise: the assembly and Go updates agree bit for bit.
 func TestAdamPathsBitwise(t *testing.T) {
 	if !hasAsm {
-		t.Skip("no assembly path on this CPU")
+		testdeps.Missing(t, testdeps.AsmPath, "no assembly path on this CPU")
 	}
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, n := range []int{0, 1, 7, 8, 9, 31, 1000, 4099} {

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/mirrorbench/mirrorbench/internal/testdeps"
 	"github.com/mirrorbench/mirrorbench/trainer"
 	"github.com/mirrorbench/mirrorbench/trainer/kernels"
 	"github.com/mirrorbench/mirrorbench/trainer/opencl/cl"
@@ -17,7 +18,7 @@ import (
 func TestAdamAndAddKernels(t *testing.T) {
 	devs, _, err := Find(KindCL)
 	if err != nil {
-		t.Skipf("no OpenCL device: %v", err)
+		testdeps.Missing(t, testdeps.OpenCL, "no OpenCL device: %v", err)
 	}
 	const n = 4099
 	rng := rand.New(rand.NewPCG(1, 2))

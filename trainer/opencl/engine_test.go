@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/mirrorbench/mirrorbench/internal/testdeps"
 	"github.com/mirrorbench/mirrorbench/trainer"
 	"github.com/mirrorbench/mirrorbench/trainer/kernels"
 	"github.com/mirrorbench/mirrorbench/trainer/native"
@@ -16,7 +17,7 @@ func devicesOrSkip(t testing.TB) []int {
 	t.Helper()
 	devs, _, err := Find(KindCL)
 	if err != nil {
-		t.Skipf("no OpenCL device: %v", err)
+		testdeps.Missing(t, testdeps.OpenCL, "no OpenCL device: %v", err)
 	}
 	ids := make([]int, len(devs))
 	for i := range ids {
@@ -30,7 +31,7 @@ func devicesOrSkip(t testing.TB) []int {
 func needFMA(t testing.TB) {
 	t.Helper()
 	if kernels.Numerics(kernels.Path()) != "fma" {
-		t.Skipf("the native engine runs the %s path here, not fma", kernels.Path())
+		testdeps.Missing(t, testdeps.AsmPath, "the native engine runs the %s path here, not fma", kernels.Path())
 	}
 }
 

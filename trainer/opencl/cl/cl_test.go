@@ -3,6 +3,8 @@ package cl
 import (
 	"strings"
 	"testing"
+
+	"github.com/mirrorbench/mirrorbench/internal/testdeps"
 )
 
 // openOrSkip opens OpenCL or skips the test, saying why.
@@ -10,7 +12,7 @@ func openOrSkip(t *testing.T) *System {
 	t.Helper()
 	sys, err := Open()
 	if err != nil {
-		t.Skipf("no OpenCL here: %v", err)
+		testdeps.Missing(t, testdeps.OpenCL, "no OpenCL here: %v", err)
 	}
 	return sys
 }
@@ -128,7 +130,7 @@ func TestVendorLibraryDirect(t *testing.T) {
 	const pocl = "libpocl.so.2"
 	sys, err := OpenLibrary(pocl, true)
 	if err != nil {
-		t.Skipf("%s not loadable directly: %v", pocl, err)
+		testdeps.Missing(t, testdeps.OpenCL, "%s not loadable directly: %v", pocl, err)
 	}
 	t.Log(sys.Summary())
 	if len(sys.Devices) == 0 {
@@ -156,7 +158,7 @@ func TestOpenNamed(t *testing.T) {
 	}
 	sys, err := openNamed("libpocl.so.2")
 	if err != nil {
-		t.Skipf("pocl not here: %v", err)
+		testdeps.Missing(t, testdeps.OpenCL, "pocl not here: %v", err)
 	}
 	if !strings.Contains(sys.Note, "dispatch table") {
 		t.Errorf("note %q does not say the vendor library was called through its dispatch table", sys.Note)

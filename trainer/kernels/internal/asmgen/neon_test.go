@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/mirrorbench/mirrorbench/internal/testdeps"
 )
 
 // knownEncodings are instructions with their encodings as the GNU/LLVM
@@ -42,7 +44,7 @@ func TestNeonEncodings(t *testing.T) {
 func TestNeonWordsAssemble(t *testing.T) {
 	mc, err := exec.LookPath("llvm-mc")
 	if err != nil {
-		t.Skip("no llvm-mc to cross-check the WORD encodings")
+		testdeps.Missing(t, testdeps.LLVMMC, "no llvm-mc to cross-check the WORD encodings")
 	}
 	var s, g, adam bytes.Buffer
 	genNeon(&s, &g, &adam)

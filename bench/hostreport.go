@@ -34,7 +34,10 @@ func WriteHostReport(w io.Writer, h hardware.Host, recordsDir string) error {
 func writeHost(w io.Writer, h hardware.Host) {
 	fmt.Fprintf(w, "host:        %s\n", h.Summary())
 	fmt.Fprintf(w, "cpu:         %s %s, %d physical cores, %d threads, L1d %d KiB, L2 %d KiB, L3 %d KiB\n",
-		h.CPUVendor, h.CPUModel, h.PhysicalCores, h.Threads, h.L1DataKB, h.L2KB, h.L3KB)
+		h.CPUVendor, h.ModelName(), h.PhysicalCores, h.Threads, h.L1DataKB, h.L2KB, h.L3KB)
+	if line := countsLine(h); line != "" {
+		fmt.Fprintf(w, "counts:      %s\n", line)
+	}
 	fmt.Fprintf(w, "features:    %v\n", h.Features)
 	fmt.Fprintf(w, "go:          GOMAXPROCS %d, NumCPU %d, %s/%s\n", h.GOMAXPROCS, h.NumCPU, h.OS, h.Arch)
 	if h.CgroupCPULimit > 0 {
@@ -59,6 +62,41 @@ func writeHost(w io.Writer, h hardware.Host) {
 	}
 	fmt.Fprintf(w, "model:       %.2f MFLOP per training sample (forward %.2f)\n\n",
 		float64(trainer.TrainFLOPsPerSample)/1e6, float64(trainer.ForwardFLOPsPerSample)/1e6)
+}
+
+// countsLine says where the host's core and thread counts came from: the OS's figures
+// that bound the usable count, and CPUID's, which a hypervisor can make up. "" for a
+// host detected before the OS was asked.
+func countsLine(h hardware.Host) string {
+	if h.ThreadsFrom == "" {
+		return ""
+	}
+	var s string
+	if h.ThreadsFrom == hardware.FromCPUID {
+		s = fmt.Sprintf("%d threads from CPUID (the OS gave no count)", h.Threads)
+	} else {
+		s = fmt.Sprintf("%d threads usable of", h.Threads)
+		if h.OnlineCPUs > 0 {
+			s += fmt.Sprintf(" %d online,", h.OnlineCPUs)
+		}
+		if h.AffinityCPUs > 0 {
+			s += fmt.Sprintf(" %d in the affinity mask,", h.AffinityCPUs)
+		}
+		if h.CgroupCPULimit > 0 {
+			s += fmt.Sprintf(" a cgroup quota of %.3g CPUs", h.CgroupCPULimit)
+		} else {
+			s += " no cgroup quota"
+		}
+	}
+	if h.CoresFrom == hardware.FromCPUID {
+		s += "; cores from CPUID (the OS gave no topology)"
+	} else {
+		s += "; cores from " + h.CoresFrom
+	}
+	if h.CPUIDThreads > 0 && (h.CPUIDThreads != h.Threads || h.CPUIDCores != h.PhysicalCores) {
+		s += fmt.Sprintf("; CPUID says %d cores / %d threads (the whole package, or what a hypervisor shows; not used)", h.CPUIDCores, h.CPUIDThreads)
+	}
+	return s
 }
 
 func writeProfiles(w io.Writer, h hardware.Host, profiles []hardware.Profile, measured map[string]float64, refs []hardware.ReferenceResult) error {

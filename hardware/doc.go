@@ -3,7 +3,10 @@
 // It does four things, and nothing else:
 //
 //   - Detect describes the host: CPU, caches, SIMD features, memory, kernel, cgroup CPU limit,
-//     GOMAXPROCS and any NVIDIA GPUs.
+//     GOMAXPROCS and any NVIDIA GPUs. The CPU's model and its core and thread counts come from
+//     the operating system first (on Linux /proc/cpuinfo, the online CPUs, the affinity mask,
+//     the cgroup quota and the sysfs topology): in a virtual machine CPUID shows what the
+//     hypervisor chooses. CPUID's brand and counts are kept beside them.
 //   - Profiles and ReferenceResults return the reference machines and the document's reported
 //     run. Both are JSON files embedded in the binary, each figure beside its source, so a
 //     reader can check them without reading Go.
@@ -22,7 +25,8 @@
 //     in the profile data, chosen so that the document's own run is reproduced; they are not
 //     vendor figures.
 //   - Detection never fails. A field it cannot learn stays zero or empty, and a failing
-//     nvidia-smi is kept as a note beside an empty GPU list instead of an error.
+//     nvidia-smi is kept as a note beside an empty GPU list instead of an error. Where the OS
+//     gives no count, CPUID's is used and the host says so (Host.ThreadsFrom, Host.CoresFrom).
 //
 // It imports no other package of this module.
 package hardware

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
@@ -18,11 +17,35 @@ import (
 )
 
 // Host describes the machine the process runs on. Zero or empty fields mean "unknown".
+//
+// The CPU's name and counts come from the operating system first: in a virtual machine
+// CPUID describes what the hypervisor chooses to show (a brand of its own, the host's
+// core count), while the OS knows the CPUs the process can use. Records written before
+// the OS was asked hold CPUID's view in CPUModel, PhysicalCores and Threads, and none of
+// the fields marked "empty in older records".
 type Host struct {
-	CPUVendor      string       `json:"cpu_vendor"`
-	CPUModel       string       `json:"cpu_model"`
-	PhysicalCores  int          `json:"physical_cores"`
-	Threads        int          `json:"threads"`
+	CPUVendor string `json:"cpu_vendor"`
+	// CPUModel is the OS's name for the CPU (/proc/cpuinfo "model name" on Linux), or
+	// CPUID's brand string where the OS names none.
+	CPUModel string `json:"cpu_model"`
+	// CPUIDModel is CPUID's brand string where it differs from CPUModel (a hypervisor's
+	// brand, say); empty where they agree, and in older records.
+	CPUIDModel string `json:"cpuid_model,omitempty"`
+	// PhysicalCores and Threads count what this process can use: the online CPUs in its
+	// affinity mask, at most its cgroup CPU quota rounded up (what nproc prints, and
+	// runtime.NumCPU unless a quota is smaller). ThreadsFrom and CoresFrom say where the
+	// counts came from (FromOS, FromSysfsTopology, ... or FromCPUID where the OS said
+	// nothing); empty in older records.
+	PhysicalCores int    `json:"physical_cores"`
+	Threads       int    `json:"threads"`
+	ThreadsFrom   string `json:"threads_from,omitempty"`
+	CoresFrom     string `json:"cores_from,omitempty"`
+	OnlineCPUs    int    `json:"online_cpus,omitempty"`   // CPUs online in the whole machine (or VM)
+	AffinityCPUs  int    `json:"affinity_cpus,omitempty"` // CPUs in the process's affinity mask
+	// CPUIDCores and CPUIDThreads are CPUID's counts, which describe the whole package or,
+	// in a virtual machine, whatever the hypervisor reports; empty in older records.
+	CPUIDCores     int          `json:"cpuid_cores,omitempty"`
+	CPUIDThreads   int          `json:"cpuid_threads,omitempty"`
 	L1DataKB       int          `json:"l1d_kb"`
 	L2KB           int          `json:"l2_kb"`
 	L3KB           int          `json:"l3_kb"`
@@ -53,22 +76,25 @@ func Detect() Host {
 	h := cpuHost()
 	h.MemoryBytes = memoryBytes()
 	h.Kernel = kernelRelease()
-	h.CgroupCPULimit = cgroupCPULimit()
 	h.GOMAXPROCS = runtime.GOMAXPROCS(0)
 	h.NumCPU = runtime.NumCPU()
 	h.GPUs, h.GPUNote = detectGPUs()
 	return h
 }
 
-// cpuHost fills the fields that come from CPUID alone. They are cheap, and they are all the
-// fingerprint needs, so Calibrate can use them without running nvidia-smi.
+// cpuHost fills the CPU fields: CPUID's view (vendor, caches, SIMD features), then the
+// OS's name and counts over CPUID's (see Host). They are cheap (CPUID and a few small
+// files), and they are all the fingerprint needs, so Calibrate can use them without
+// running nvidia-smi.
 func cpuHost() Host {
 	c := cpuid.CPU
 	h := Host{
 		CPUVendor:     c.VendorString,
-		CPUModel:      strings.TrimSpace(c.BrandName),
+		CPUModel:      strings.Join(strings.Fields(c.BrandName), " "),
 		PhysicalCores: c.PhysicalCores,
 		Threads:       c.LogicalCores,
+		CPUIDCores:    max(c.PhysicalCores, 0),
+		CPUIDThreads:  max(c.LogicalCores, 0),
 		L1DataKB:      kib(c.Cache.L1D),
 		L2KB:          kib(c.Cache.L2),
 		L3KB:          kib(c.Cache.L3),
@@ -76,14 +102,47 @@ func cpuHost() Host {
 		OS:            runtime.GOOS,
 		Arch:          runtime.GOARCH,
 	}
-	// CPUID cannot count cores on some platforms (arm64 in particular); the OS can.
-	if h.Threads <= 0 {
-		h.Threads = runtime.NumCPU()
-	}
-	if h.PhysicalCores <= 0 {
+	if h.PhysicalCores <= 0 && h.Threads > 0 {
 		h.PhysicalCores = h.Threads / max(c.ThreadsPerCore, 1)
 	}
+	applyOSCPUs(&h, hostOSCPUs(), c.ThreadsPerCore)
+	// CPUID cannot count cores on some platforms (arm64 in particular); Go's runtime asks
+	// the OS for the affinity mask.
+	if h.Threads <= 0 {
+		h.Threads, h.ThreadsFrom = runtime.NumCPU(), FromOS
+	}
+	if h.PhysicalCores <= 0 {
+		h.PhysicalCores = max(h.Threads/max(c.ThreadsPerCore, 1), 1)
+	}
 	return h
+}
+
+// ModelName is CPUModel, with CPUID's brand beside it where the two differ:
+// "AMD EPYC (CPUID: Oxide Virtual Turin-like Processor)".
+func (h Host) ModelName() string {
+	name := orUnknown(h.CPUModel, "unknown CPU")
+	if h.CPUIDModel != "" && !strings.EqualFold(h.CPUIDModel, h.CPUModel) {
+		name += " (CPUID: " + h.CPUIDModel + ")"
+	}
+	return name
+}
+
+// UsableThreads is the number of CPUs the run could use: Threads, at most NumCPU (the
+// affinity mask Go's runtime saw) and the cgroup quota rounded up. For a record written
+// since the OS is asked it is Threads; for an older one, whose Threads is CPUID's count
+// (a hypervisor's 254 for a 2-CPU VM, say), it corrects the count from the fields that
+// came from the OS even then.
+func (h Host) UsableThreads() int {
+	n := h.Threads
+	if h.NumCPU > 0 && (n <= 0 || h.NumCPU < n) {
+		n = h.NumCPU
+	}
+	if h.CgroupCPULimit > 0 {
+		if q := quotaCPUs(h.CgroupCPULimit); n <= 0 || q < n {
+			n = q
+		}
+	}
+	return n
 }
 
 // kib converts cpuid's byte count (-1 when unknown) to KiB (0 when unknown).
@@ -107,19 +166,36 @@ func simdFeatures() []string {
 }
 
 // Fingerprint is a short hex hash of what identifies the machine for a speed measurement:
-// CPU model, thread count, SIMD features and architecture. Memory size, kernel and GPUs are
+// CPU model (with CPUID's brand where it differs), usable thread count, SIMD features and
+// architecture. Memory size, kernel and GPUs are
 // left out on purpose: they do not change what a CPU kernel calibration measures.
 func (h Host) Fingerprint() string {
-	key := strings.Join([]string{h.CPUModel, strconv.Itoa(h.Threads), strings.Join(h.Features, ","), h.Arch}, "|")
+	model := h.CPUModel
+	if h.CPUIDModel != "" { // a VM's OS may name only the family; the hypervisor's brand says more
+		model += " (CPUID: " + h.CPUIDModel + ")"
+	}
+	key := strings.Join([]string{model, strconv.Itoa(h.Threads), strings.Join(h.Features, ","), h.Arch}, "|")
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:8])
 }
 
 // Summary is the host on one line, for the CLI, e.g.
-// "AMD EPYC · 2 cores / 2 threads · AVX2 FMA · 23.5 GiB · linux 6.1 · no GPU".
+// "AMD EPYC (CPUID: Oxide Virtual Turin-like Processor) · 2 cores / 2 threads · AVX2 FMA ·
+// 23.5 GiB · linux 6.1 · no GPU". The counts are the usable ones; "of N online" follows
+// where the affinity mask or a quota leaves fewer, "(CPUID)" marks counts the OS did not give.
 func (h Host) Summary() string {
-	parts := []string{orUnknown(h.CPUModel, "unknown CPU")}
-	parts = append(parts, fmt.Sprintf("%d cores / %d threads", h.PhysicalCores, h.Threads))
+	parts := []string{h.ModelName()}
+	counts := fmt.Sprintf("%d cores / %d threads", h.PhysicalCores, h.Threads)
+	switch {
+	case h.ThreadsFrom == FromCPUID:
+		counts += " (CPUID)"
+	case h.CoresFrom == FromCPUID:
+		counts = fmt.Sprintf("%d cores (CPUID) / %d threads", h.PhysicalCores, h.Threads)
+	}
+	if h.OnlineCPUs > h.Threads {
+		counts += fmt.Sprintf(" of %d online", h.OnlineCPUs)
+	}
+	parts = append(parts, counts)
 	if h.CgroupCPULimit > 0 {
 		parts = append(parts, fmt.Sprintf("cgroup limit %.3g CPUs", h.CgroupCPULimit))
 	}
@@ -172,25 +248,6 @@ func gpuSummary(gpus []GPU) string {
 		i = j
 	}
 	return strings.Join(parts, ", ")
-}
-
-// cgroupCPULimit reads the CPU quota of the process's cgroup, in cores; 0 means no limit.
-// It reads the cgroup root files only: inside a container, that root is the container's own
-// cgroup. (Go 1.25+ also lowers GOMAXPROCS to this limit, which Host reports beside it.)
-func cgroupCPULimit() float64 {
-	if b, err := os.ReadFile("/sys/fs/cgroup/cpu.max"); err == nil {
-		v, _ := parseCPUMax(string(b))
-		return v
-	}
-	for _, dir := range []string{"/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct"} {
-		quota, err1 := os.ReadFile(dir + "/cpu.cfs_quota_us")
-		period, err2 := os.ReadFile(dir + "/cpu.cfs_period_us")
-		if err1 == nil && err2 == nil {
-			v, _ := parseCFS(string(quota), string(period))
-			return v
-		}
-	}
-	return 0
 }
 
 // parseCPUMax parses cgroup v2 cpu.max: "QUOTA PERIOD" or "max PERIOD" (no limit -> 0).

@@ -21,3 +21,6 @@ func kernelRelease() string {
 	}
 	return unix.ByteSliceToString(u.Release[:])
 }
+
+// hostOSCPUs says nothing on macOS: the CPU fields keep what the cpuid package reports.
+func hostOSCPUs() osCPUs { return osCPUs{} }

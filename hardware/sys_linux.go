@@ -4,7 +4,30 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
+
+// hostOSCPUs asks Linux about the CPUs: /proc, /sys and the affinity mask.
+func hostOSCPUs() osCPUs {
+	return readOSCPUs(os.DirFS("/"), affinityCPUs())
+}
+
+// affinityCPUs lists the CPUs in the process's affinity mask (sched_getaffinity, as
+// nproc and Go's runtime ask); nil if the kernel will not say.
+func affinityCPUs() []int {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return nil
+	}
+	cpus := []int{}
+	for c := 0; c < len(set)*64; c++ {
+		if set.IsSet(c) {
+			cpus = append(cpus, c)
+		}
+	}
+	return cpus
+}
 
 // memoryBytes reads MemTotal from /proc/meminfo; 0 if it cannot.
 func memoryBytes() uint64 {

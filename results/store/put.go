@@ -45,9 +45,14 @@ func keyOf(data []byte) string {
 }
 
 // HostClass names the kind of machine a run had, for grouping runs whose
-// speeds compare: CPU model, thread count and architecture, e.g.
+// speeds compare: CPU model, usable thread count and architecture, e.g.
 // "AMD EPYC 9B45 · 2 threads · amd64"; "unknown host" for a record
-// without one.
+// without one. The model is the OS's name for the CPU (Host.CPUModel), the
+// count Host.UsableThreads: a record written before the OS was asked
+// (whose counts are CPUID's, a hypervisor's 254 threads for a 2-CPU VM,
+// say) gets its count corrected by the affinity and quota it recorded, but
+// keeps CPUID's brand as its model, so it stays in a class of its own.
+// The class is computed when a record is stored.
 func HostClass(h *hardware.Host) string {
 	if h == nil {
 		return "unknown host"
@@ -56,8 +61,9 @@ func HostClass(h *hardware.Host) string {
 	if model == "" {
 		model = "unknown CPU"
 	}
-	threads := strconv.Itoa(h.Threads) + " threads"
-	if h.Threads == 1 {
+	n := h.UsableThreads()
+	threads := strconv.Itoa(n) + " threads"
+	if n == 1 {
 		threads = "1 thread"
 	}
 	arch := h.Arch

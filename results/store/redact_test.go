@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mirrorbench/mirrorbench/hardware"
 )
 
 func TestRedact(t *testing.T) {
@@ -82,6 +84,23 @@ func TestHostClass(t *testing.T) {
 	}
 	if got := HostClass(nil); got != "unknown host" {
 		t.Errorf("HostClass(nil) = %q", got)
+	}
+	// A record from before the OS was asked: CPUID's 254 threads in a 2-CPU VM. The count
+	// the runtime saw corrects it; the model stays what the record says.
+	old := &hardware.Host{CPUModel: "Oxide Virtual Turin-like Processor", PhysicalCores: 254, Threads: 254, Arch: "amd64", NumCPU: 2}
+	if got, want := HostClass(old), "Oxide Virtual Turin-like Processor · 2 threads · amd64"; got != want {
+		t.Errorf("HostClass(old record) = %q, want %q", got, want)
+	}
+	// A new one: the OS's model, CPUID's brand beside it in the record but not in the class;
+	// a 1.5-CPU quota rounds up to 2.
+	vm := &hardware.Host{CPUModel: "AMD EPYC", CPUIDModel: "Oxide Virtual Turin-like Processor", PhysicalCores: 2, Threads: 2,
+		Arch: "amd64", NumCPU: 8, CgroupCPULimit: 1.5}
+	if got, want := HostClass(vm), "AMD EPYC · 2 threads · amd64"; got != want {
+		t.Errorf("HostClass(quota) = %q, want %q", got, want)
+	}
+	vm.CgroupCPULimit, vm.Threads = 0.5, 1
+	if got, want := HostClass(vm), "AMD EPYC · 1 thread · amd64"; got != want {
+		t.Errorf("HostClass(half a CPU) = %q, want %q", got, want)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/mirrorbench/mirrorbench/hardware"
 	"github.com/mirrorbench/mirrorbench/results"
@@ -119,14 +120,47 @@ func writeProfiles(w io.Writer, h hardware.Host, profiles []hardware.Profile, me
 				meas = fmt.Sprintf("%.0f s (reported, %s)", ref.Epochs[len(ref.Epochs)-1].Seconds, ref.Software.Framework)
 			}
 		}
+		mark := ""
+		if p.OverheadFittedTo != "" {
+			mark = "*"
+		}
 		t.Append([]string{p.ID, p.Kind, fmt.Sprintf("%.0f GFLOP/s", p.FP32PeakGFLOPS), fmt.Sprintf("%.0f GB/s", p.BandwidthGBs),
-			fmt.Sprintf("%.1f", pr.USPerSample), pr.Bound, fmt.Sprintf("%.2f", pr.EpochSeconds), meas})
+			fmt.Sprintf("%.1f%s", pr.USPerSample, mark), pr.Bound, fmt.Sprintf("%.2f%s", pr.EpochSeconds, mark), meas})
 	}
 	if err := t.Render(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nprojection = max(compute, memory) + per-step overhead / batch, batch %d; overheads are assumptions stated in each profile's notes.\n", work.Batch)
+	fmt.Fprintf(w, "\nprojection = max(compute, memory) + per-step overhead / batch, batch %d.\n", work.Batch)
+	for _, line := range overheadNotes(profiles, refs) {
+		fmt.Fprintln(w, line)
+	}
 	return nil
+}
+
+// overheadNotes says where the per-step overheads come from: one line per profile whose
+// overhead was fitted to a reported run (its projection then matches that run by
+// construction), then one for the assumed ones.
+func overheadNotes(profiles []hardware.Profile, refs []hardware.ReferenceResult) []string {
+	var lines, assumed []string
+	for _, p := range profiles {
+		if p.OverheadFittedTo == "" {
+			assumed = append(assumed, fmt.Sprintf("%s %g µs", p.ID, p.StepOverheadUS))
+			continue
+		}
+		reported := ""
+		for _, r := range refs {
+			if r.ID == p.OverheadFittedTo {
+				reported = fmt.Sprintf(" %g µs/sample", r.SteadyUSPerSample)
+			}
+		}
+		lines = append(lines, fmt.Sprintf("* %s: per-step overhead %g µs fitted to the reported%s of %s, so this projection reproduces that figure by construction; it is not evidence for the model.",
+			p.ID, p.StepOverheadUS, reported, p.OverheadFittedTo))
+	}
+	if len(assumed) > 0 {
+		lines = append(lines, "per-step overheads assumed, neither measured nor fitted: "+strings.Join(assumed, ", ")+
+			" (why: each profile's notes in hardware/profiles.json; this-host's in `go doc ./hardware HostStepOverheadUS`).")
+	}
+	return lines
 }
 
 // measuredByConfig reads the records in dir: the best steady µs/sample per

@@ -22,8 +22,10 @@
 //   - A reported figure is not a measured one. The reference result says "reported" in its
 //     data, and it carries its caveat (its accuracy is unusually high) as text meant to be shown.
 //   - A projection is a model, not a measurement. Its per-step overheads are assumptions stated
-//     in the profile data, chosen so that the document's own run is reproduced; they are not
-//     vendor figures.
+//     in the profile data, not vendor figures. The document's GPU's overhead is fitted to the
+//     document's own run (Profile.OverheadFittedTo), so that projection reproduces the reported
+//     speed by construction, which is no evidence for the model; the tests check the
+//     projection's arithmetic against figures worked out by hand instead.
 //   - Detection never fails. A field it cannot learn stays zero or empty, and a failing
 //     nvidia-smi is kept as a note beside an empty GPU list instead of an error. Where the OS
 //     gives no count, CPUID's is used and the host says so (Host.ThreadsFrom, Host.CoresFrom).

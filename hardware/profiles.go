@@ -22,8 +22,13 @@ type Profile struct {
 	// StepOverheadUS is the per-step framework and launch overhead a projection adds. It is an
 	// assumption, not a specification; Notes says where each value comes from.
 	StepOverheadUS float64 `json:"step_overhead_us"`
-	Source         string  `json:"source"` // where the specification figures come from
-	Notes          string  `json:"notes"`
+	// OverheadFittedTo is the id of the reference result (reference_results.json) whose
+	// reported speed StepOverheadUS was fitted to, where it was: that profile's projection
+	// reproduces the figure by construction, so it is no evidence for the model. Empty where
+	// the overhead is a plain assumption.
+	OverheadFittedTo string `json:"overhead_fitted_to,omitempty"`
+	Source           string `json:"source"` // where the specification figures come from
+	Notes            string `json:"notes"`
 }
 
 //go:embed profiles.json

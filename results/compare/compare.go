@@ -13,10 +13,12 @@
 //   - Nothing is assumed about how a measurement is distributed. Unpaired,
 //     a side is summarised by its median and the confidence interval of
 //     the median, the sides are compared with the Mann-Whitney U test
-//     (benchmath.AssumeNothing), the change is the ratio of the medians,
-//     and its interval comes from the order statistics of the pairwise
-//     differences of log values (Hodges-Lehmann). "assume=exact" unit
-//     metadata is ignored.
+//     (benchmath.AssumeNothing), the change is the Hodges-Lehmann
+//     shift (the median of the pairwise differences of log values, new
+//     minus old), and its interval comes from the order statistics of the
+//     same differences, so that the estimate lies in its interval (the
+//     ratio of the medians need not). "assume=exact" unit metadata is
+//     ignored.
 //   - Paired (Options.Paired), for rounds run interleaved old/new: the
 //     i-th old sample is paired with the i-th new one in file order, so that
 //     the machine's drift between rounds cancels in each round's ratio. The
@@ -56,7 +58,9 @@
 //     a normal approximation, optimistic for few samples: at 20 pairs and
 //     9% noise it says 7.1%, where simulation finds 72% power (80% near
 //     7.9%). Too few samples (the smallest p-value the test could give is
-//     above alpha: "could see" is ∞) and too much noise (no significant
+//     above alpha: "could see" is ∞; paired, 2/2^m for the m pairs that
+//     differ, since the signed-rank test drops equal pairs, and pairs that
+//     are all equal are simply no change) and too much noise (no significant
 //     change, and the minimum detectable effect is above Threshold) are
 //     verdicts of their own, never a quiet "~". Neither fails a pull
 //     request, but a report where nothing could be decided is headed
@@ -197,10 +201,16 @@ type Comparison struct {
 	Old, New Side
 	// Paired says the samples were paired (Options.Paired, equal counts).
 	Paired bool
-	// DeltaPct is the estimated change in percent: paired, the median of
-	// the per-pair ratios new/old, less 1; unpaired, (new-old)/old of the
-	// medians. NaN when the benchmark is on one side only, ±Inf when the
-	// old median is 0.
+	// DeltaPct is the estimated change in percent, a ratio new/old less 1,
+	// from the Hodges-Lehmann estimate on log values: paired, the median
+	// of the Walsh averages (d_i+d_j)/2, i <= j, of the per-pair log ratios
+	// d = log(new/old) (above 2000 pairs, the median of d); unpaired, the
+	// median of the n1*n2 differences log new_j - log old_i. Either way it
+	// lies in [DeltaLo, DeltaHi], which are order statistics of the same
+	// averages or differences. Where a value is not positive and finite
+	// (no log), or unpaired sides exceed 4,000,000 differences, it is
+	// (new-old)/old of the medians: ±Inf when the old median is 0. NaN
+	// when the benchmark is on one side only.
 	DeltaPct float64
 	// DeltaLo and DeltaHi bound the change's confidence interval (percent)
 	// at level 1 - Report.AlphaEach; ±Inf when the samples are too few for
@@ -226,6 +236,10 @@ type Comparison struct {
 	// Failure says why this benchmark fails the comparison; "" when it
 	// does not.
 	Failure string
+
+	// nonZero is, paired, the number of pairs that differ: the signed-rank
+	// test drops the others, so its smallest possible p is 2/2^nonZero.
+	nonZero int
 }
 
 // Accuracy is a benchmark's test-acc medians, NaN where a side has none.

@@ -325,11 +325,11 @@ func (r *Report) estimateWords() string {
 	unpaired := slices.ContainsFunc(r.Rows, func(c Comparison) bool { return !c.Paired && c.Old.N > 0 && c.New.N > 0 })
 	switch {
 	case paired && unpaired:
-		return "new/old per pair (Hodges-Lehmann) where paired, else new/old of the medians"
+		return "new/old per pair (Hodges-Lehmann) where paired, else new/old shift (Hodges-Lehmann)"
 	case paired:
 		return "new/old per pair (Hodges-Lehmann estimate)"
 	}
-	return "new/old of the medians"
+	return "new/old shift (Hodges-Lehmann estimate)"
 }
 
 // accuracyLines report the test-acc check: how many benchmarks kept their

@@ -93,13 +93,25 @@ func (c *Comparison) pairedTest(old, new []float64, alpha float64) {
 	lo, hi := pairedCI(d, alpha)
 	c.DeltaLo, c.DeltaHi = pctOfLog(lo), pctOfLog(hi)
 	c.MDEPct = mdePct(sdev(d)/math.Sqrt(float64(n)), alpha)
-	if minP := pairedMinP(n); !c.Significant && minP > alpha {
+	c.nonZero = nonZero(d)
+	switch minP := pairedMinP(c.nonZero); {
+	case c.nonZero == 0:
+		// Every pair is equal (a deterministic metric such as accuracy
+		// under a fixed seed): simply no change, as unpaired.
+	case !c.Significant && minP > alpha && c.nonZero < n:
+		c.warn("%d pairs, %d of them equal: the signed-rank test drops those, and the smallest possible p of the other %d is %.3g, not below alpha %.3g",
+			n, n-c.nonZero, c.nonZero, minP, alpha)
+	case !c.Significant && minP > alpha:
 		c.warn("%d pairs: the smallest possible p is %.3g, not below alpha %.3g", n, minP, alpha)
 	}
 }
 
-// unpairedTest runs the U test on the sides, and takes the interval and
-// the minimum detectable effect from their log values.
+// unpairedTest runs the U test on the sides, and takes the estimate, its
+// interval and the minimum detectable effect from their log values: the
+// Hodges-Lehmann shift with the interval that belongs to the U test. Where
+// a value is not positive and finite (no log), or the sides are too large
+// for the pairwise differences, the change is that of the medians, without
+// an interval.
 func (c *Comparison) unpairedTest(oldS, newS *benchmath.Sample, alpha float64) {
 	c.DeltaPct = deltaPct(c.Old.Median, c.New.Median)
 	c.test(oldS, newS, alpha)
@@ -108,7 +120,10 @@ func (c *Comparison) unpairedTest(oldS, newS *benchmath.Sample, alpha float64) {
 	if !okx || !oky {
 		return
 	}
-	lo, hi := shiftCI(x, y, alpha)
+	est, lo, hi := shiftCI(x, y, alpha)
+	if !math.IsNaN(est) {
+		c.DeltaPct = pctOfLog(est)
+	}
 	c.DeltaLo, c.DeltaHi = pctOfLog(lo), pctOfLog(hi)
 	s1, s2 := sdev(x), sdev(y)
 	n1, n2 := float64(len(x)), float64(len(y))
@@ -195,7 +210,7 @@ func minPossibleP(n1, n2 int) float64 {
 // minP is the smallest p-value the row's test could give its sample sizes.
 func (c *Comparison) minP() float64 {
 	if c.Paired {
-		return pairedMinP(c.Old.N)
+		return pairedMinP(c.nonZero)
 	}
 	return minPossibleP(c.Old.N, c.New.N)
 }
@@ -206,6 +221,8 @@ func (c *Comparison) minP() float64 {
 func (c *Comparison) verdict(alpha, threshold float64) string {
 	if !c.Significant {
 		switch {
+		case c.Paired && c.nonZero == 0:
+			return VerdictNoChange // every pair equal: no change, whatever n
 		case c.minP() > alpha:
 			c.MDEPct = math.Inf(1) // no change of any size could be significant
 			return VerdictTooFew

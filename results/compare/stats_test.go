@@ -2,6 +2,7 @@ package compare
 
 import (
 	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -57,8 +58,11 @@ func TestCompareArithmetic(t *testing.T) {
 	if !slices.Equal(oldVals, []float64{3, 1, 2, 10}) {
 		t.Errorf("input reordered: %v", oldVals)
 	}
-	if want := (3 - 2.5) / 2.5 * 100; math.Abs(c.DeltaPct-want) > 1e-12 {
-		t.Errorf("DeltaPct %v, want %v", c.DeltaPct, want)
+	// The change is the Hodges-Lehmann shift: of the 12 ratios new/old
+	// (0.1, 0.3, 1/3, 0.5, 0.5, 1, 1, 1.5, 5/3, 2.5, 3, 5) the middle two
+	// are 1, so 0%, where the ratio of the medians would say +20%.
+	if c.DeltaPct != 0 {
+		t.Errorf("DeltaPct %v, want 0 (Hodges-Lehmann)", c.DeltaPct)
 	}
 
 	// 95% CI of the median of 10: [x(2), x(9)] covers with probability
@@ -270,7 +274,8 @@ func TestPairedFallback(t *testing.T) {
 	if c.Paired || !strings.Contains(strings.Join(c.Warnings, ";"), "not positive") || !math.IsNaN(c.MDEPct) {
 		t.Errorf("a zero: paired %v MDE %v warnings %q", c.Paired, c.MDEPct, c.Warnings)
 	}
-	// Paired: the change is the median ratio, here exactly 1.25.
+	// Paired: the change is the Hodges-Lehmann estimate of the ratios,
+	// here exactly 1.25.
 	ratios := []float64{1.2, 1.25, 1.3, 1.25, 1.1, 1.4, 1.25}
 	scaled := make([]float64, len(old[:7]))
 	for i, v := range old[:7] {
@@ -303,5 +308,65 @@ func TestBonferroni(t *testing.T) {
 		if c.Significant != (c.P < 0.0125) {
 			t.Errorf("%s: p %v significant %v at 0.0125", c.Name, c.P, c.Significant)
 		}
+	}
+}
+
+// Unpaired, the estimate lies in its interval: both are order statistics
+// of the same differences of log values. The ratio of the medians need
+// not (it lies between the quartiles of those differences, so only a
+// loose interval leaves it out): here, at alpha 0.8, it said +100%
+// against an interval of [0%, +66.7%]; the Hodges-Lehmann shift is +40%.
+func TestUnpairedEstimateInInterval(t *testing.T) {
+	old, new := []float64{5, 1, 1, 3, 9}, []float64{7, 5, 7, 1}
+	c := compareRow(rowPlan{name: "X", unit: "samples/s", old: old, new: new, better: 1}, 0.8, Options{Threshold: 0.03, Confidence: 0.95})
+	if medians := deltaPct(results.Median(old), results.Median(new)); medians != 100 {
+		t.Fatalf("ratio of the medians %v%%, want +100%% (the case is no longer the one it was)", medians)
+	}
+	if math.Abs(c.DeltaLo) > 1e-12 || math.Abs(c.DeltaHi-200.0/3) > 1e-9 || math.Abs(c.DeltaPct-40) > 1e-9 {
+		t.Errorf("change %v%% in [%v%%, %v%%], want +40%% in [0%%, +66.7%%]", c.DeltaPct, c.DeltaLo, c.DeltaHi)
+	}
+
+	// And always, whatever the samples and the level.
+	r := rand.New(rand.NewPCG(7, 11))
+	for range 2000 {
+		x, y := make([]float64, 2+r.IntN(9)), make([]float64, 2+r.IntN(9))
+		for i := range x {
+			x[i] = float64(1 + r.IntN(12))
+		}
+		for i := range y {
+			y[i] = float64(1 + r.IntN(12))
+		}
+		alpha := []float64{0.01, 0.05, 0.2, 0.5, 0.8, 0.95}[r.IntN(6)]
+		c := compareRow(rowPlan{name: "X", unit: "samples/s", old: x, new: y, better: 1}, alpha, Options{Threshold: 0.03, Confidence: 0.95})
+		if !(c.DeltaLo <= c.DeltaPct && c.DeltaPct <= c.DeltaHi) {
+			t.Fatalf("alpha %v, %v vs %v: change %v%% outside [%v%%, %v%%]", alpha, x, y, c.DeltaPct, c.DeltaLo, c.DeltaHi)
+		}
+	}
+}
+
+// Paired, equal pairs do not count towards the smallest possible p: the
+// signed-rank test drops them. 8 pairs of which 5 are equal leave 3, whose
+// best p is 2/2^3 = 0.25, not 2/2^8: too few to decide at 0.05, with a
+// warning saying why; and pairs that are all equal are no change.
+func TestPairedMinPDropsZeros(t *testing.T) {
+	old := []float64{100, 100, 100, 100, 100, 100, 100, 100}
+	new := []float64{100, 100, 100, 100, 100, 101, 102, 103}
+	c := testRow(t, old, new, Options{Paired: true})
+	if !c.Paired || c.P != 0.25 || c.minP() != 0.25 {
+		t.Errorf("paired %v p %v min p %v, want paired, 0.25, 0.25", c.Paired, c.P, c.minP())
+	}
+	if c.Verdict != VerdictTooFew || !math.IsInf(c.MDEPct, 1) {
+		t.Errorf("verdict %q could see %v, want %q, +Inf", c.Verdict, c.MDEPct, VerdictTooFew)
+	}
+	if w := strings.Join(c.Warnings, ";"); !strings.Contains(w, "8 pairs, 5 of them equal") || !strings.Contains(w, "other 3 is 0.25") {
+		t.Errorf("warnings %q", c.Warnings)
+	}
+	if got := pairedMinP(nonZero([]float64{0, 0.1, 0, -0.2})); got != 0.5 {
+		t.Errorf("pairedMinP of 2 non-zero of 4: %v, want 0.5", got)
+	}
+
+	c = testRow(t, old, old, Options{Paired: true})
+	if c.Verdict != VerdictNoChange || c.DeltaPct != 0 || len(c.Warnings) > 0 {
+		t.Errorf("all pairs equal: verdict %q change %v warnings %q, want no change, 0, none", c.Verdict, c.DeltaPct, c.Warnings)
 	}
 }

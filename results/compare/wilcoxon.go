@@ -132,9 +132,21 @@ func normalSignedRankP(r2 []int, w2 int) float64 {
 	return math.Min(1, math.Erfc(math.Max(z, 0)/math.Sqrt2))
 }
 
-// pairedMinP is the smallest p-value the signed-rank test gives n pairs:
-// all differences of one sign, 2/2^n.
-func pairedMinP(n int) float64 { return math.Min(1, math.Ldexp(2, -n)) }
+// pairedMinP is the smallest p-value the signed-rank test gives n non-zero
+// differences (it drops the zero ones): all of one sign, 2/2^n; 1 when
+// none is left.
+func pairedMinP(nonZero int) float64 { return math.Min(1, math.Ldexp(2, -nonZero)) }
+
+// nonZero counts the differences the signed-rank test keeps.
+func nonZero(d []float64) int {
+	n := 0
+	for _, x := range d {
+		if x != 0 {
+			n++
+		}
+	}
+	return n
+}
 
 // lowerCrit is the largest k with P(S <= k) <= alpha/2 for counts of a
 // statistic S's null distribution; -1 when even P(S <= 0) is larger.
@@ -225,15 +237,30 @@ func uCounts(m, n int) []float64 {
 	return p
 }
 
-// shiftCI is the confidence interval, at level 1-alpha, of the shift from
-// x to y (log values): the (k+1)-th smallest and largest of the n1*n2
-// differences y_j - x_i, k the U test's critical value (exact without ties
-// up to exactMaxN a side). ±Inf when the samples are too few for any, NaN
-// beyond maxPairwise differences.
-func shiftCI(x, y []float64, alpha float64) (lo, hi float64) {
+// shiftCI is the Hodges-Lehmann estimate of the shift from x to y (log
+// values), the median of the n1*n2 differences y_j - x_i, and its
+// confidence interval at level 1-alpha: the (k+1)-th smallest and largest
+// of the same differences, k the U test's critical value (exact without
+// ties up to exactMaxN a side). Estimate and interval are order statistics
+// of one sorted list, so the estimate always lies in its interval (the
+// ratio of the medians need not). The interval is ±Inf when the samples
+// are too few for any; all three are NaN beyond maxPairwise differences.
+func shiftCI(x, y []float64, alpha float64) (est, lo, hi float64) {
 	n1, n2 := len(x), len(y)
 	if n1*n2 > maxPairwise {
-		return math.NaN(), math.NaN()
+		return math.NaN(), math.NaN(), math.NaN()
+	}
+	diff := make([]float64, 0, n1*n2)
+	for _, a := range x {
+		for _, b := range y {
+			diff = append(diff, b-a)
+		}
+	}
+	slices.Sort(diff)
+	if m := len(diff); m%2 == 0 { // diff is sorted: its median directly
+		est = (diff[m/2-1] + diff[m/2]) / 2
+	} else {
+		est = diff[m/2]
 	}
 	var k int
 	if n1 <= exactMaxN && n2 <= exactMaxN {
@@ -243,16 +270,9 @@ func shiftCI(x, y []float64, alpha float64) (lo, hi float64) {
 		k = normalCrit(f1*f2/2, math.Sqrt(f1*f2*(f1+f2+1)/12), alpha)
 	}
 	if k < 0 {
-		return math.Inf(-1), math.Inf(1)
+		return est, math.Inf(-1), math.Inf(1)
 	}
-	diff := make([]float64, 0, n1*n2)
-	for _, a := range x {
-		for _, b := range y {
-			diff = append(diff, b-a)
-		}
-	}
-	slices.Sort(diff)
-	return diff[k], diff[len(diff)-1-k]
+	return est, diff[k], diff[len(diff)-1-k]
 }
 
 // zQuantile is the standard normal quantile function.

@@ -177,12 +177,13 @@ func TestIntervals(t *testing.T) {
 	if lo, hi := pairedCI(ten, 0.05); lo != 3 || hi != 8 {
 		t.Errorf("pairedCI(1..10) = [%v, %v], want [3, 8]", lo, hi)
 	}
-	// Differences 9, 10, 10, 11; P(U <= 0) = 1/6.
-	if lo, hi := shiftCI([]float64{0, 1}, []float64{10, 11}, 2.0/6); lo != 9 || hi != 11 {
-		t.Errorf("shiftCI at 1/3: [%v, %v], want [9, 11]", lo, hi)
+	// Differences 9, 10, 10, 11; P(U <= 0) = 1/6; the estimate is their
+	// median, 10.
+	if est, lo, hi := shiftCI([]float64{0, 1}, []float64{10, 11}, 2.0/6); est != 10 || lo != 9 || hi != 11 {
+		t.Errorf("shiftCI at 1/3: %v in [%v, %v], want 10 in [9, 11]", est, lo, hi)
 	}
-	if lo, _ := shiftCI([]float64{0, 1}, []float64{10, 11}, 0.05); !math.IsInf(lo, -1) {
-		t.Errorf("shiftCI at 0.05: %v, want -Inf", lo)
+	if est, lo, _ := shiftCI([]float64{0, 1}, []float64{10, 11}, 0.05); est != 10 || !math.IsInf(lo, -1) {
+		t.Errorf("shiftCI at 0.05: %v, %v, want 10, -Inf", est, lo)
 	}
 }
 

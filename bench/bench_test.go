@@ -71,6 +71,14 @@ func TestSmokeRecord(t *testing.T) {
 	if len(r.Dataset.Files) != 4 || r.Build.GoVersion == "" || r.ScenarioHash == "" {
 		t.Errorf("provenance missing: dataset %v, build %+v, hash %q", r.Dataset.Files, r.Build, r.ScenarioHash)
 	}
+	// The native engine times every phase: none is null, none unmeasured.
+	tm := r.Timing
+	if tm.ComputeSeconds <= 0 || tm.DataSeconds == nil || tm.AllReduceSeconds == nil || tm.OptimizerSeconds == nil || *tm.OptimizerSeconds <= 0 {
+		t.Errorf("timing %+v: want every phase measured", tm)
+	}
+	if u := r.UnmeasuredPhases(); len(u) != 0 {
+		t.Errorf("native record: unmeasured phases %v, want none", u)
+	}
 }
 
 // A target beyond the epochs run is reported as missed, with the reason.

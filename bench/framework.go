@@ -171,6 +171,10 @@ func (e *Env) trainFramework(ctx context.Context, p plan, rt *frameworks.Runtime
 	steps := p.trainSet(ds).Len() / p.sc.GlobalBatch
 	// As for native: a short --train-limit keeps half of the first epoch measured.
 	run := &frameworkRun{env: e, p: p, rec: rec, rt: rt, steps: steps, meter: newMeter(min(p.sc.WarmupSteps, steps/2), p.sc.GlobalBatch)}
+	// The adapter times each step whole (PROTOCOL.md, "step"): batch
+	// gathering, forward, backward, all-reduce and optimizer are one figure,
+	// booked as compute; the record leaves the phases it includes null.
+	run.meter.wholeStep = true
 	rec.Status = results.StatusOK
 	err = group.Run(ctx, run.handle)
 	run.meter.fill(rec)

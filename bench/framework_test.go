@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -72,6 +73,14 @@ func TestPyTorchDeterministicVerifiedAndExported(t *testing.T) {
 	}
 	if len(a.Epochs) != 1 || a.Fingerprint == "" || a.Throughput.SamplesPerSecond <= 0 || f.SetupSeconds <= 0 || f.StepSeconds <= 0 {
 		t.Fatalf("incomplete record: %+v", a)
+	}
+	// The adapter times each step whole: compute is the whole step, the
+	// phases it includes are null, not zeros.
+	if tm := a.Timing; tm.ComputeSeconds <= 0 || tm.DataSeconds != nil || tm.AllReduceSeconds != nil || tm.OptimizerSeconds != nil {
+		t.Errorf("timing %+v: want compute only, the other phases null", tm)
+	}
+	if got := a.UnmeasuredPhases(); !slices.Equal(got, []string{results.PhaseData, results.PhaseAllReduce, results.PhaseOptimizer}) {
+		t.Errorf("unmeasured phases %v, want data, all-reduce, optimizer", got)
 	}
 	v, err := testEnv.Verify(context.Background(), a, "")
 	if err != nil {

@@ -17,7 +17,10 @@ type meter struct {
 	steadySteps   int
 	stepMean      float64 // running mean and sum of squared deviations of the
 	stepM2        float64 // steady steps' seconds (Welford), for their spread
-	times         struct {
+	// wholeStep: each step is timed whole and booked as compute (a
+	// framework engine's steps); the record leaves the other phases null.
+	wholeStep bool
+	times     struct {
 		data, eval time.Duration
 		phases     trainer.StepTimes
 	}
@@ -53,10 +56,12 @@ func (m *meter) fill(rec *results.Record) {
 		rec.Throughput.StepCV = math.Sqrt(m.stepM2/float64(m.steadySteps-1)) / m.stepMean
 	}
 	rec.Timing = results.Timing{
-		ComputeSeconds:   m.times.phases.Compute.Seconds(),
-		AllReduceSeconds: m.times.phases.AllReduce.Seconds(),
-		OptimizerSeconds: m.times.phases.Optimizer.Seconds(),
-		DataSeconds:      m.times.data.Seconds(),
-		EvalSeconds:      m.times.eval.Seconds(),
+		ComputeSeconds: m.times.phases.Compute.Seconds(),
+		EvalSeconds:    m.times.eval.Seconds(),
+	}
+	if !m.wholeStep {
+		rec.Timing.AllReduceSeconds = results.Measured(m.times.phases.AllReduce.Seconds())
+		rec.Timing.OptimizerSeconds = results.Measured(m.times.phases.Optimizer.Seconds())
+		rec.Timing.DataSeconds = results.Measured(m.times.data.Seconds())
 	}
 }

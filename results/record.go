@@ -186,13 +186,52 @@ type Efficiency struct {
 	ShareOfPeak    float64 `json:"share_of_peak"` // achieved / peak
 }
 
-// Timing splits the run's training steps into phases, in seconds.
+// Timing splits the run's training steps into phases, in seconds. A phase
+// the engine did not time apart is nil, null in the JSON: the Go engines
+// time every phase (0 is a measured zero, such as the all-reduce of one
+// replica); a framework engine times each step whole, books it as compute,
+// and leaves data, all-reduce and optimizer null. Records written before
+// these could be null hold 0 there (see UnmeasuredPhases).
 type Timing struct {
-	ComputeSeconds   float64 `json:"compute_seconds"`
-	AllReduceSeconds float64 `json:"all_reduce_seconds"`
-	OptimizerSeconds float64 `json:"optimizer_seconds"`
-	DataSeconds      float64 `json:"data_seconds"`
-	EvalSeconds      float64 `json:"eval_seconds"`
+	// ComputeSeconds is the forward and backward passes; for an engine that
+	// times the step whole, the whole step (the phases it includes are null).
+	ComputeSeconds   float64  `json:"compute_seconds"`
+	AllReduceSeconds *float64 `json:"all_reduce_seconds"`
+	OptimizerSeconds *float64 `json:"optimizer_seconds"`
+	DataSeconds      *float64 `json:"data_seconds"`
+	EvalSeconds      float64  `json:"eval_seconds"`
+}
+
+// Measured is a phase's measured seconds, for Timing's fields that may be
+// unmeasured.
+func Measured(seconds float64) *float64 { return &seconds }
+
+// The names of Timing's phases, as summaries print them.
+const (
+	PhaseData      = "data"
+	PhaseAllReduce = "all-reduce"
+	PhaseOptimizer = "optimizer"
+)
+
+// UnmeasuredPhases names the phases of the training step that the run did
+// not time apart, in the step's order (data, all-reduce, optimizer): those
+// that are null, and, in a framework record (Framework set), those that are
+// 0, which is how framework records written before null said it. A record
+// with no compute time (one that never trained) has none: it timed nothing.
+func (r *Record) UnmeasuredPhases() []string {
+	if r.Timing.ComputeSeconds <= 0 {
+		return nil
+	}
+	var out []string
+	for _, p := range []struct {
+		name string
+		v    *float64
+	}{{PhaseData, r.Timing.DataSeconds}, {PhaseAllReduce, r.Timing.AllReduceSeconds}, {PhaseOptimizer, r.Timing.OptimizerSeconds}} {
+		if p.v == nil || (r.Framework != nil && *p.v == 0) {
+			out = append(out, p.name)
+		}
+	}
+	return out
 }
 
 // Build is the provenance of the binary that ran.

@@ -67,7 +67,10 @@ func WriteSummary(w io.Writer, records []*results.Record, ref *Reported, markdow
 	if err := t.Render(); err != nil {
 		return err
 	}
-	return writeReasons(w, records, markdown)
+	if err := writeReasons(w, records, markdown); err != nil {
+		return err
+	}
+	return writeTimingNotes(w, records, markdown)
 }
 
 // writeReasons lists, under the table, why runs were skipped or failed: in

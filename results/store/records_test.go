@@ -62,7 +62,7 @@ func testRecord(i int) *results.Record {
 			{Metric: "test_accuracy", Min: 0.8, ByEpoch: 2, Reached: true, Epoch: 1, Seconds: 40.5 + float64(i)},
 		},
 		Throughput:  results.Throughput{SamplesPerSecond: sps, USPerSample: 1e6 / sps, Steps: 100, WarmupSteps: 5},
-		Timing:      results.Timing{ComputeSeconds: 70, DataSeconds: 1},
+		Timing:      results.Timing{ComputeSeconds: 70, AllReduceSeconds: results.Measured(2), OptimizerSeconds: results.Measured(3), DataSeconds: results.Measured(1)},
 		Fingerprint: fmt.Sprintf("fp%04d", i),
 		Host:        testHosts[i%len(testHosts)],
 		Build: results.Build{GoVersion: "go1.26", Module: "github.com/mirrorbench/mirrorbench",

@@ -94,9 +94,13 @@ is rejected with its name, and the others are stored all the same (exit status 2
 
 var historyVerb = verb{
 	name: "history", synopsis: "[--store DSN] [--scenario S] [--metric M] [--host H]", brief: "history [flags]", summary: "each scenario's results over commits and time, with change points",
-	help: `Prints, per scenario and host class, the stored runs in time order with their
-commit and the chosen metric, and marks the change points found in each series
-(E-divisive means with a permutation test; see 'go doc ./results/history').
+	help: `Prints, per series, the stored runs in time order with their commit and the
+chosen metric, and marks the change points found in each series (E-divisive
+means with a permutation test; see 'go doc ./results/history'). A series is one
+scenario on one host class in one configuration: engine and its kernel path (or
+OpenCL devices), framework versions (torch, Gorgonia), devices, epochs, training
+images and batch, so a run with --epochs or --train-limit is a series of its own,
+not a change point; its header names them all.
 `,
 	maxArgs: 0, argsHint: "takes no arguments (use the flags)",
 	setup: func(fs *flag.FlagSet) func(streams, []string) error {
@@ -124,8 +128,9 @@ commit and the chosen metric, and marks the change points found in each series
 var dashboardVerb = verb{
 	name: "dashboard", synopsis: "[--store DSN] --out DIR", brief: "dashboard --out DIR", summary: "a static HTML page of the stored history",
 	help: `Writes DIR/index.html: one self-contained page (no network needed to open it)
-with, per scenario, throughput and test accuracy over time, one series per host
-class, change points marked, and each point linked to its run's key facts.
+with, per scenario, throughput and test accuracy over time, one line per host
+class and configuration (as history's series), change points marked, and each
+point linked to its run's key facts.
 `,
 	maxArgs: 0, argsHint: "takes no arguments (use --out)",
 	setup: func(fs *flag.FlagSet) func(streams, []string) error {

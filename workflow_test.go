@@ -168,9 +168,15 @@ func TestStoreWorkflow(t *testing.T) {
 	if code, _, _ := runCLI(t, "upload", "--store", db, filepath.Join(dir, "no-such")); code != 2 {
 		t.Errorf("upload of a missing path: exit %d, want 2", code)
 	}
+	// A run on other images is a series of its own, not a third point.
+	if code, _, errOut := runCLI(t, "run", "--store", db, "--quiet", "--out", out, "--train-limit", "640", "smoke"); code > 1 {
+		t.Fatalf("run --train-limit 640: exit %d: %s", code, errOut)
+	}
 	code, stdout, errOut = runCLI(t, "history", "--store", db, "--scenario", "smoke")
-	if code != 0 || !strings.Contains(stdout, "2 points, 0 changes") {
-		t.Fatalf("history: exit %d, %q %q", code, stdout, errOut)
+	if code != 0 || len(regexp.MustCompile(`(?m)^smoke · `).FindAllString(stdout, -1)) != 2 ||
+		!regexp.MustCompile(`(?m)^smoke · .* · native \S+ on cpu · 1 epoch, 512 images, batch 32 · samples_per_second\n(.*\n){2}  2 points, 0 changes$`).MatchString(stdout) ||
+		!regexp.MustCompile(`(?m)^smoke · .* · native \S+ on cpu · 1 epoch, 640 images, batch 32 · samples_per_second\n.*\n  1 point, 0 changes$`).MatchString(stdout) {
+		t.Fatalf("history: exit %d, want two series (512 and 640 images), got:\n%s\n%s", code, stdout, errOut)
 	}
 	code, stdout, errOut = runCLI(t, "dashboard", "--store", db, "--out", filepath.Join(dir, "dash"))
 	if code != 0 {

@@ -1,6 +1,6 @@
 // Package dashboard writes the results history as one static web page:
 // per scenario, throughput and final test accuracy over time, one line per
-// host class, change points marked, and a table of the runs behind every
+// history series (host class and configuration), change points marked, and a table of the runs behind every
 // point. It reads history series and writes a file; it measures, stores
 // and detects nothing itself.
 //
@@ -17,8 +17,12 @@
 //     descriptions, host classes, commits, keys) goes through html/template,
 //     in text and in SVG attributes alike; the page never builds markup by
 //     concatenation.
-//   - Hosts are never averaged together: each host class is its own line,
-//     in the same Okabe-Ito colour on every chart of the page.
+//   - Hosts are never averaged together, nor configurations: each history
+//     series (a host class and a configuration: engine and kernels,
+//     framework versions, devices, epochs, training images, batch; see
+//     store.SeriesKey) is its own line, in the same Okabe-Ito colour on
+//     every chart of the page, so a one-epoch run never joins the full
+//     runs' line.
 //   - A change point is drawn where history found it (the first run after
 //     the change), as a dashed vertical line labelled with the change of
 //     the level in per cent; this package does not second-guess it.

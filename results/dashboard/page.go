@@ -118,7 +118,8 @@ func scenarios(sets ...[]history.Series) []string {
 	return slices.Compact(names)
 }
 
-// ofScenario returns the series of one scenario, by host class.
+// ofScenario returns the series of one scenario, by line (host class, then
+// configuration).
 func ofScenario(set []history.Series, scenario string) []history.Series {
 	var out []history.Series
 	for _, s := range set {
@@ -126,17 +127,18 @@ func ofScenario(set []history.Series, scenario string) []history.Series {
 			out = append(out, s)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b history.Series) int { return cmp.Compare(a.HostClass, b.HostClass) })
+	slices.SortStableFunc(out, func(a, b history.Series) int { return cmp.Compare(a.Line(), b.Line()) })
 	return out
 }
 
-// hostColours gives every host class of the page its palette index, in
-// name order, so that a host has one colour on every chart.
+// hostColours gives every line of the page (history.Series.Line: a host
+// class and a configuration) its palette index, in name order, so that a
+// line has one colour on every chart.
 func hostColours(sets ...[]history.Series) map[string]int {
 	var hosts []string
 	for _, set := range sets {
 		for _, s := range set {
-			hosts = append(hosts, s.HostClass)
+			hosts = append(hosts, s.Line())
 		}
 	}
 	slices.Sort(hosts)
@@ -147,12 +149,12 @@ func hostColours(sets ...[]history.Series) map[string]int {
 	return colours
 }
 
-// legend lists the hosts of one scenario.
+// legend lists the lines (host class and configuration) of one scenario.
 func legend(colours map[string]int, sets ...[]history.Series) []hostView {
 	var hosts []string
 	for _, set := range sets {
 		for _, s := range set {
-			hosts = append(hosts, s.HostClass)
+			hosts = append(hosts, s.Line())
 		}
 	}
 	slices.Sort(hosts)
@@ -183,33 +185,37 @@ func description(sets ...[]history.Series) string {
 // rows lists the runs behind the points of one scenario, once each, oldest
 // first.
 func rows(colours map[string]int, sets ...[]history.Series) []rowView {
+	type linePoint struct {
+		p    history.Point
+		line string
+	}
 	seen := map[string]bool{}
-	var runs []history.Point
+	var runs []linePoint
 	for _, set := range sets {
 		for _, s := range set {
 			for _, p := range s.Points {
 				if k := pointKey(p); !seen[k] {
 					seen[k] = true
-					runs = append(runs, p)
+					runs = append(runs, linePoint{p, s.Line()})
 				}
 			}
 		}
 	}
-	slices.SortStableFunc(runs, func(a, b history.Point) int {
-		if c := a.Run.StartedAt.Compare(b.Run.StartedAt); c != 0 {
+	slices.SortStableFunc(runs, func(a, b linePoint) int {
+		if c := a.p.Run.StartedAt.Compare(b.p.Run.StartedAt); c != 0 {
 			return c
 		}
-		return cmp.Compare(pointKey(a), pointKey(b))
+		return cmp.Compare(pointKey(a.p), pointKey(b.p))
 	})
 	out := make([]rowView, 0, len(runs))
-	for _, p := range runs {
-		out = append(out, row(p, colours))
+	for _, r := range runs {
+		out = append(out, row(r.p, r.line, colours))
 	}
 	return out
 }
 
-// row is one run's table row.
-func row(p history.Point, colours map[string]int) rowView {
+// row is one run's table row; line is its series' (history.Series.Line).
+func row(p history.Point, line string, colours map[string]int) rowView {
 	r, key := p.Run, pointKey(p)
 	commit := p.Commit
 	if commit == "" {
@@ -217,7 +223,7 @@ func row(p history.Point, colours map[string]int) rowView {
 	}
 	return rowView{Key: key, ShortKey: short(key, 12),
 		Time: r.StartedAt.UTC().Format(timeLayout), Commit: commitText(commit, r.Dirty), FullCommit: commit,
-		Host: r.HostClass, Color: palette[colours[r.HostClass]%len(palette)],
+		Host: line, Color: palette[colours[line]%len(palette)],
 		Engine: r.Engine, Devices: r.Devices, Replicas: strconv.Itoa(r.Replicas),
 		Seed: strconv.FormatUint(r.Seed, 10), Status: r.Status, Failing: failing(r.Status),
 		SamplesPerSecond: orDash(r.SamplesPerSecond, value), USPerSample: orDash(r.USPerSample, value),

@@ -134,7 +134,7 @@ func buildChart(m metric, scenario string, series []history.Series, colours map[
 	c.XTicks = timeTickViews(t0, t1, xs)
 	c.YTicks = valueTickViews(vd0, vd1, ys)
 	for _, s := range series {
-		sv, changes := buildSeries(s, m, xs, ys, colours[s.HostClass])
+		sv, changes := buildSeries(s, m, xs, ys, colours[s.Line()])
 		c.Series = append(c.Series, sv)
 		c.Changes = append(c.Changes, changes...)
 	}
@@ -279,9 +279,10 @@ func timeTickViews(t0, t1 time.Time, xs linear) []tickView {
 	return ticks
 }
 
-// buildSeries lays out one host's line, its points and its change markers.
+// buildSeries lays out one series' line (a host class and a
+// configuration), its points and its change markers.
 func buildSeries(s history.Series, m metric, xs, ys linear, colour int) (seriesView, []changeView) {
-	sv := seriesView{Scenario: s.Scenario, Host: s.HostClass,
+	sv := seriesView{Scenario: s.Scenario, Host: s.Line(),
 		Color: palette[colour%len(palette)], Dash: dashes[colour/len(palette)%len(dashes)]}
 	pts, at := finitePoints(s, m)
 	var line []byte
@@ -329,13 +330,13 @@ func changeLabel(ch history.Change) string {
 // changeTip tells a change point's facts.
 func changeTip(s history.Series, ch history.Change, m metric) string {
 	return fmt.Sprintf("Change point on %s: %s → %s %s (%s), p = %.2g; marked at the first run after the change",
-		s.HostClass, value(ch.Before*m.Scale), value(ch.After*m.Scale), m.Unit, changeLabel(ch), ch.P)
+		s.Line(), value(ch.Before*m.Scale), value(ch.After*m.Scale), m.Unit, changeLabel(ch), ch.P)
 }
 
 // pointTip tells a point's facts in its tooltip.
 func pointTip(s history.Series, p plotted, m metric) string {
 	return fmt.Sprintf("%s %s\n%s\n%s\ncommit %s\nrun %s (click for details)",
-		value(p.v), m.Unit, s.HostClass, p.p.Time.UTC().Format(timeLayout),
+		value(p.v), m.Unit, s.Line(), p.p.Time.UTC().Format(timeLayout),
 		commitText(p.p.Commit, p.p.Run.Dirty), short(pointKey(p.p), 12))
 }
 

@@ -1,9 +1,21 @@
 // Package history follows each scenario's results over commits and time,
-// one series per host class, and finds where they changed: the engine of
-// `mirrorbench history`.
+// one series per host class and configuration, and finds where they
+// changed: the engine of `mirrorbench history`.
 //
 // It is opinionated:
 //
+//   - A series holds only runs that measured the same thing: its key
+//     (store.SeriesKey) is the scenario, the host class (CPU model,
+//     threads, architecture) and the configuration as run: the engine and
+//     how it ran (the native engine's SIMD kernel path, engine opencl's
+//     devices), the framework's versions (torch; Gorgonia and its tensor
+//     package), the devices and processes, the epochs, the training images
+//     per epoch and the global batch. A `run --epochs 1 --train-limit 640`
+//     of a scenario is a series of its own beside the full runs, not a
+//     change point among them; runs that differ only in time, seed or
+//     commit share a series. Records stored before the store kept these
+//     take them from their record, and a record without epochs or batch
+//     takes its scenario's.
 //   - Changes are found by E-divisive means (Matteson & James 2014, "A
 //     Nonparametric Approach for Multiple Change Point Analysis of
 //     Multivariate Data"), the method MongoDB runs in its performance CI

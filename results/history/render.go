@@ -15,7 +15,8 @@ const timeLayout = "2006-01-02 15:04"
 const shortCommit = 12
 
 // WriteText writes series for a terminal or a pull request: per series a
-// header (scenario · host class · metric), one row per point (time in UTC,
+// header (scenario · host class · configuration · metric, the series' key
+// and what it follows), one row per point (time in UTC,
 // short commit, value), a marker on the first point after each change, and
 // a summary line. A marker reads "▲ +8.8 % slower (p=0.005)": the arrow
 // and the sign are the direction of the value, the word is what that means
@@ -32,7 +33,11 @@ func WriteText(w io.Writer, series []Series) error {
 }
 
 func writeSeries(w *errWriter, s Series) {
-	w.printf("%s · %s · %s\n", s.Scenario, orDash(s.HostClass), s.Metric)
+	header := s.Scenario + " · " + orDash(s.HostClass)
+	if c := s.Key.Config.String(); c != "" {
+		header += " · " + c
+	}
+	w.printf("%s · %s\n", header, s.Metric)
 	m, _ := lookupMetric(s.Metric)
 	decimals := decimalsFor(median(values(s.Points)))
 	valueWidth, commitWidth := 0, 0

@@ -64,20 +64,35 @@ type Point struct {
 	Run         store.Run
 }
 
-// Series is one scenario's metric over time on one host class, with the
-// change points found in it.
+// Series is one scenario's metric over time on one host class in one
+// configuration (store.SeriesKey), with the change points found in it.
 type Series struct {
+	// Scenario and HostClass are Key's, repeated for brevity.
 	Scenario, HostClass, Metric string
-	Points                      []Point
-	Changes                     []Change
+	// Key is what the series' runs share: scenario, host class, and the
+	// configuration as run (engine and its kernel path or devices, the
+	// framework's versions, devices, epochs, training images, batch).
+	Key     store.SeriesKey
+	Points  []Point
+	Changes []Change
 }
 
-// Build makes one series per (scenario, host class) of runs, ordered by
-// scenario then host class, its points in time order (then by key), and
-// detects the changes in each with the default Options. The metric is one
-// of Metrics ("" is samples_per_second). Only runs with status ok or
-// target_missed and a finite, non-zero value become points; runs at one
-// commit stay separate points. A group with no points has no series.
+// Line is what tells the series apart from the scenario's others: the host
+// class and the configuration, e.g. "AMD EPYC 9B45 · 2 threads · amd64 ·
+// native avx512 on cpu:1 · 1 epoch, 6400 images, batch 32".
+func (s Series) Line() string {
+	return store.SeriesKey{HostClass: s.HostClass, Config: s.Key.Config}.Line()
+}
+
+// Build makes one series per series key (store.Run.Series: scenario, host
+// class and configuration) of runs, ordered by key, its points in time
+// order (then by key), and detects the changes in each with the default
+// Options. So a short run (--epochs, --train-limit), another kernel path or
+// another framework version starts a series of its own instead of showing
+// as a change. The metric is one of Metrics ("" is samples_per_second).
+// Only runs with status ok or target_missed and a finite, non-zero value
+// become points; runs at one commit stay separate points. A group with no
+// points has no series.
 func Build(runs []store.Run, metricName string) ([]Series, error) {
 	m, err := lookupMetric(metricName)
 	if err != nil {
@@ -92,28 +107,25 @@ func Build(runs []store.Run, metricName string) ([]Series, error) {
 	return series, nil
 }
 
-// group gathers the points of runs by scenario and host class.
+// group gathers the points of runs by series key.
 func group(runs []store.Run, m metric) []Series {
-	type key struct{ scenario, host string }
-	index := map[key]int{}
+	index := map[store.SeriesKey]int{}
 	var series []Series
 	for _, r := range runs {
 		p, ok := point(r, m)
 		if !ok {
 			continue
 		}
-		k := key{r.Scenario, r.HostClass}
+		k := r.Series()
 		i, seen := index[k]
 		if !seen {
 			i = len(series)
 			index[k] = i
-			series = append(series, Series{Scenario: r.Scenario, HostClass: r.HostClass, Metric: m.name})
+			series = append(series, Series{Scenario: k.Scenario, HostClass: k.HostClass, Metric: m.name, Key: k})
 		}
 		series[i].Points = append(series[i].Points, p)
 	}
-	slices.SortFunc(series, func(a, b Series) int {
-		return cmp.Or(cmp.Compare(a.Scenario, b.Scenario), cmp.Compare(a.HostClass, b.HostClass))
-	})
+	slices.SortFunc(series, func(a, b Series) int { return a.Key.Compare(b.Key) })
 	return series
 }
 

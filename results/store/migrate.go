@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/mirrorbench/mirrorbench/results"
 )
 
 // migration is one step of the schema. Steps are applied in order, each
@@ -16,6 +18,9 @@ type migration struct {
 	name     string
 	sqlite   []string
 	postgres []string
+	// backfill, when set, runs after the statements, in their transaction:
+	// it fills new columns of the rows already stored, from their records.
+	backfill func(ctx context.Context, tx *sql.Tx, d *dialect) error
 }
 
 // migrations is the schema's history, oldest first.
@@ -25,6 +30,13 @@ var migrations = []migration{
 		name:     "runs table",
 		sqlite:   runsSchema.sqlite(),
 		postgres: runsSchema.postgres(),
+	},
+	{
+		version:  2,
+		name:     "series key columns",
+		sqlite:   seriesSchema.sqlite(),
+		postgres: seriesSchema.postgres(),
+		backfill: backfillSeries,
 	},
 }
 
@@ -84,6 +96,60 @@ var runsSchema = schemaText{
 	`CREATE INDEX runs_started ON runs (started_at, key)`,
 }
 
+// seriesSchema is version 2: the columns that, with scenario, host_class,
+// engine, devices and replicas, make a run's series key (SeriesKey), so that
+// a short run (--epochs, --train-limit) or another kernel path or framework
+// version is a series of its own rather than a change point. Rows stored
+// before it are filled from their records (backfillSeries).
+var seriesSchema = schemaText{
+	`ALTER TABLE runs ADD COLUMN engine_path TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE runs ADD COLUMN versions TEXT NOT NULL DEFAULT ''`,
+	`ALTER TABLE runs ADD COLUMN epochs INTEGER NOT NULL DEFAULT 0`,
+	`ALTER TABLE runs ADD COLUMN train_images INTEGER NOT NULL DEFAULT 0`,
+	`ALTER TABLE runs ADD COLUMN global_batch INTEGER NOT NULL DEFAULT 0`,
+}
+
+// backfillSeries fills version 2's columns of the rows already stored, from
+// each row's record, as Put fills them for a new one (Run.setConfig). All
+// rows are read before any is written: a connection cannot do both at once.
+// Put stored only records that decode; one that no longer would keeps the
+// columns' defaults (an unknown configuration) rather than keep the store
+// from opening.
+func backfillSeries(ctx context.Context, tx *sql.Tx, d *dialect) error {
+	rows, err := tx.QueryContext(ctx, `SELECT key, record FROM runs`)
+	if err != nil {
+		return err
+	}
+	type row struct{ key, record string }
+	var all []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.key, &r.record); err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range all {
+		rec, err := results.DecodeRecord("run "+r.key, []byte(r.record))
+		if err != nil {
+			continue
+		}
+		var run Run
+		run.setConfig(rec)
+		_, err = tx.ExecContext(ctx, d.rebind(`UPDATE runs SET engine_path = ?, versions = ?, epochs = ?, train_images = ?, global_batch = ? WHERE key = ?`),
+			run.EnginePath, run.Versions, run.Epochs, run.TrainImages, run.Batch, r.key)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // queryer is what *sql.DB and *sql.Tx share for reading.
 type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -137,6 +203,11 @@ func migrate(ctx context.Context, db *sql.DB, d *dialect) error {
 func apply(ctx context.Context, tx *sql.Tx, d *dialect, m migration) error {
 	for _, stmt := range d.schema(m) {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("migrate to version %d (%s): %w", m.version, m.name, err)
+		}
+	}
+	if m.backfill != nil {
+		if err := m.backfill(ctx, tx, d); err != nil {
 			return fmt.Errorf("migrate to version %d (%s): %w", m.version, m.name, err)
 		}
 	}

@@ -96,13 +96,15 @@ func (s *sqlStore) insert(ctx context.Context, r Run, data []byte) (bool, error)
 		key, scenario, description, engine, devices, replicas, seed, status,
 		git_commit, git_dirty, cpu_model, host_class, started_at,
 		samples_per_second, us_per_sample, test_accuracy, time_to_target,
-		fingerprint, record)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		fingerprint, record,
+		engine_path, versions, epochs, train_images, global_batch)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (key) DO NOTHING`),
 		r.Key, r.Scenario, r.Description, r.Engine, r.Devices, r.Replicas, int64(r.Seed), r.Status,
 		r.Commit, r.Dirty, r.CPUModel, r.HostClass, s.dialect.timeArg(r.StartedAt),
 		r.SamplesPerSecond, r.USPerSample, r.TestAccuracy, r.TimeToTarget,
-		r.Fingerprint, string(data))
+		r.Fingerprint, string(data),
+		r.EnginePath, r.Versions, r.Epochs, r.TrainImages, r.Batch)
 	if err != nil {
 		return false, err
 	}
@@ -160,6 +162,7 @@ func runOf(rec *results.Record, key string, started time.Time) Run {
 	if rec.Host != nil {
 		r.CPUModel = rec.Host.CPUModel
 	}
+	r.setConfig(rec)
 	return r
 }
 

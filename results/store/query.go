@@ -14,7 +14,8 @@ import (
 // runColumns are the columns a Run is scanned from, in scanRun's order.
 const runColumns = `key, scenario, description, engine, devices, replicas, seed, status,
 	git_commit, git_dirty, cpu_model, host_class, started_at,
-	samples_per_second, us_per_sample, test_accuracy, time_to_target, fingerprint`
+	samples_per_second, us_per_sample, test_accuracy, time_to_target, fingerprint,
+	engine_path, versions, epochs, train_images, global_batch`
 
 // Runs returns the runs f selects, oldest first, then by key. The
 // statement is built from fixed fragments; f's values are parameters. Host
@@ -64,7 +65,8 @@ func scanRun(rows *sql.Rows) (Run, error) {
 	var started timeColumn
 	err := rows.Scan(&r.Key, &r.Scenario, &r.Description, &r.Engine, &r.Devices, &r.Replicas, &seed, &r.Status,
 		&r.Commit, &r.Dirty, &r.CPUModel, &r.HostClass, &started,
-		&r.SamplesPerSecond, &r.USPerSample, &r.TestAccuracy, &r.TimeToTarget, &r.Fingerprint)
+		&r.SamplesPerSecond, &r.USPerSample, &r.TestAccuracy, &r.TimeToTarget, &r.Fingerprint,
+		&r.EnginePath, &r.Versions, &r.Epochs, &r.TrainImages, &r.Batch)
 	r.Seed = uint64(seed) // stored as its bits: see runsSchema
 	r.StartedAt = started.t
 	return r, err

@@ -42,6 +42,12 @@ type Run struct {
 	TestAccuracy     float64 // final test accuracy; 0 when no epoch finished
 	TimeToTarget     float64 // seconds to the first target; 0 when not reached
 	Fingerprint      string
+	// The rest of the series key (Series): how the engine ran here
+	// (Config.Path), the framework's versions, the epochs planned, the
+	// training images per epoch and the global batch.
+	EnginePath, Versions string
+	Epochs, TrainImages  int
+	Batch                int
 }
 
 // Filter selects runs; empty fields select everything.

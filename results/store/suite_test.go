@@ -21,6 +21,8 @@ func runSuite(t *testing.T, newDSN func(t *testing.T) string) {
 	t.Run("Reopen", func(t *testing.T) { testReopen(t, newDSN(t)) })
 	t.Run("MigrationRace", func(t *testing.T) { testMigrationRace(t, newDSN(t)) })
 	t.Run("ConcurrentUploaders", func(t *testing.T) { testConcurrentUploaders(t, newDSN(t)) })
+	t.Run("SeriesKey", func(t *testing.T) { testSeriesKey(t, newDSN(t)) })
+	t.Run("MigrateSeries", func(t *testing.T) { testMigrateSeries(t, newDSN(t)) })
 }
 
 func mustOpen(t testing.TB, dsn string) Store {
@@ -93,6 +95,7 @@ func testRoundTrip(t *testing.T, dsn string) {
 		CPUModel: "AMD EPYC 9B45", HostClass: "AMD EPYC 9B45 · 2 threads · amd64",
 		StartedAt: testBase.Add(4 * time.Minute), SamplesPerSecond: 1006, USPerSample: 1e6 / 1006.0,
 		TestAccuracy: 0.9 + 4.0/1000, TimeToTarget: 44.5, Fingerprint: "fp0004",
+		Epochs: 2, TrainImages: 512, Batch: 32,
 	}
 	if diff := cmp.Diff(want, runs[4]); diff != "" {
 		t.Errorf("run 4 (-want +got):\n%s", diff)

@@ -3,7 +3,9 @@ package bench
 import (
 	"fmt"
 	"io"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/mirrorbench/mirrorbench/hardware"
@@ -15,9 +17,30 @@ import (
 )
 
 // WriteSummary prints the summary table of recs beside the published result
-// they name, as a terminal table or as Markdown.
+// they name, as a terminal table or as Markdown. The terminal table fits
+// summaryColumns(w): cut into parts, the scenario column repeated, where
+// the full table is wider (report.WriteSummaryFit). Markdown is always the
+// full table.
 func WriteSummary(w io.Writer, recs []*results.Record, markdown bool) error {
-	return report.WriteSummary(w, recs, reported(recs), markdown)
+	if markdown {
+		return report.WriteSummary(w, recs, reported(recs), true)
+	}
+	return report.WriteSummaryFit(w, recs, reported(recs), summaryColumns(w))
+}
+
+// summaryColumns is the width the summary table must fit: the terminal's
+// when w is one; otherwise $COLUMNS when it is set to a positive number;
+// otherwise 0, no limit: a file, a pipe or a CI log gets the full table,
+// one line per row, for a reader that does not wrap lines (less -S, an
+// editor) or a script.
+func summaryColumns(w io.Writer) int {
+	if cols := terminalColumns(w); cols > 0 {
+		return cols
+	}
+	if cols, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && cols > 0 {
+		return cols
+	}
+	return 0
 }
 
 // referenceOf is the published result the records are compared with: the

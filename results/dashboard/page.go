@@ -63,7 +63,7 @@ type hostView struct {
 // rowView is one run's key facts in the table.
 type rowView struct {
 	Key, ShortKey, Time, Commit, Host, Color          string
-	Engine, Devices, Replicas, Seed, Status           string
+	Config, ConfigTitle, Seed, Status                 string
 	SamplesPerSecond, USPerSample, Accuracy, Target   string
 	Fingerprint, FullFingerprint, FullCommit, Failing string
 }
@@ -224,11 +224,21 @@ func row(p history.Point, line string, colours map[string]int) rowView {
 	return rowView{Key: key, ShortKey: short(key, 12),
 		Time: r.StartedAt.UTC().Format(timeLayout), Commit: commitText(commit, r.Dirty), FullCommit: commit,
 		Host: line, Color: palette[colours[line]%len(palette)],
-		Engine: r.Engine, Devices: r.Devices, Replicas: strconv.Itoa(r.Replicas),
+		Config: configText(r), ConfigTitle: fmt.Sprintf("engine %s, devices %s, %d replica(s)", r.Engine, r.Devices, r.Replicas),
 		Seed: strconv.FormatUint(r.Seed, 10), Status: r.Status, Failing: failing(r.Status),
 		SamplesPerSecond: orDash(r.SamplesPerSecond, value), USPerSample: orDash(r.USPerSample, value),
 		Accuracy: orDash(r.TestAccuracy, percent), Target: orDash(r.TimeToTarget, seconds),
 		Fingerprint: short(r.Fingerprint, 16), FullFingerprint: r.Fingerprint}
+}
+
+// configText is engine and devices, with the count of replicas where
+// there are several: "native cpu:0-1 ×2", as the summary table has it.
+func configText(r store.Run) string {
+	s := r.Engine + " " + r.Devices
+	if r.Replicas > 1 {
+		s += " ×" + strconv.Itoa(r.Replicas)
+	}
+	return s
 }
 
 // pointKey is the key of a point's run.

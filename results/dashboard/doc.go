@@ -26,6 +26,10 @@
 //   - A change point is drawn where history found it (the first run after
 //     the change), as a dashed vertical line labelled with the change of
 //     the level in per cent; this package does not second-guess it.
+//   - No sideways scrolling at 1280 px: the table of runs takes the page's
+//     width and wraps its text cells (a host line anywhere), engine,
+//     devices and replicas share a cell, and hashes are cut, whole in their
+//     title; the Chromium test measures it in a window of that width.
 //   - The page is written atomically (a temporary file renamed over
 //     index.html), so a reader never sees half of it.
 package dashboard

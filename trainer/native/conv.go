@@ -46,7 +46,14 @@ func im2col(x, patch []float32) {
 //
 //	conv[o][cell][c] = sum_t patch[o][cell][t] * kext[t][c]     (t = 0..9, bias last)
 //	pooled[cell][c]  = max(0, max_o conv[o][cell][c])           (cell = ph*13+pw)
+//
+// Where package kernels has a direct convolution (kernels.DirectConv), one
+// pass over the image computes the same bits without patch and conv.
 func convForward(x, kext, patch, conv, pooled []float32, arg []int32) {
+	if kernels.DirectConv() {
+		kernels.ConvPool(x, kext, pooled, arg)
+		return
+	}
 	im2col(x, patch)
 	kernels.SgemmNN(convPos, filters, patchLen, patch, patchLen, kext, filters, conv, filters, false)
 	kernels.MaxPool4(conv, pooled[:flat], arg[:flat])
@@ -59,7 +66,13 @@ func convForward(x, kext, patch, conv, pooled []float32, arg []int32) {
 //
 //	dconv[o][f] = dpooled[f] if arg[f] == o, else 0
 //	dk[t][c]    = sum_{o,cell} patch[o][cell][t] * dconv[o][cell][c]
+//
+// kernels.ConvGrad, where it runs, computes the same bits in one pass.
 func convBackward(x, patch, dconv []float32, arg []int32, dpooled []float32, dk []float32) {
+	if kernels.DirectConv() {
+		kernels.ConvGrad(x, arg, dpooled, dk)
+		return
+	}
 	im2col(x, patch)
 	kernels.Unpool4(arg[:flat], dpooled[:flat], 1, dconv)
 	kernels.SgemmTN(patchLen, filters, convPos, patch, patchLen, dconv, filters, dk, filters, false)

@@ -1,0 +1,104 @@
+package native
+
+import (
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/mirrorbench/mirrorbench/trainer"
+	"golang.org/x/sys/unix"
+)
+
+// cpuClock reads one of the kernel's CPU-time clocks.
+func cpuClock(clock int32) time.Duration {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(clock, &ts); err != nil {
+		return 0
+	}
+	return time.Duration(ts.Nano())
+}
+
+// BenchmarkPhases is BenchmarkStepFused with each phase of the step timed
+// on the calling goroutine (wall time, µs per step of 32), in the order
+// GradientsFused runs them, and the process's CPU time per step beside the
+// wall time: with two threads, cpu-µs/step - 2 x µs/step is time nobody
+// worked, and cpu-µs/step - wall-µs/step what the helper spent, work and
+// spinning together.
+//
+//	go test -run '^$' -bench Phases -benchtime 300x ./trainer/native/
+func BenchmarkPhases(b *testing.B) {
+	batch := realBatch(b)
+	for _, threads := range []int{1, 2} {
+		b.Run(threadsName(threads), func(b *testing.B) {
+			rep := newTestReplica(b, threads, benchBatch).(*replica)
+			p, g := trainer.NewParams(), trainer.NewParams()
+			trainer.InitKeras(p, 1)
+			opt := trainer.NewAdam(kerasAdam)
+			var s trainer.AdamStep
+			update := func(i, lo, hi int) { opt.Update(s, p, g, i, lo, hi) }
+			var names []string
+			var sums []time.Duration
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			cpu0 := cpuClock(unix.CLOCK_PROCESS_CPUTIME_ID)
+			for b.Loop() {
+				s = opt.Next()
+				i, t0 := 0, cpuClock(unix.CLOCK_THREAD_CPUTIME_ID)
+				mark := func(name string) {
+					t := cpuClock(unix.CLOCK_THREAD_CPUTIME_ID)
+					if len(names) <= i {
+						names, sums = append(names, name), append(sums, 0)
+					}
+					sums[i] += t - t0
+					i, t0 = i+1, t
+				}
+				phaseStep(rep, p, batch, g, update, mark)
+				opt.Commit()
+			}
+			cpu := cpuClock(unix.CLOCK_PROCESS_CPUTIME_ID) - cpu0
+			steps := float64(b.N)
+			var total time.Duration
+			for i, name := range names {
+				b.ReportMetric(float64(sums[i].Microseconds())/steps, name+"-µs/step")
+				total += sums[i]
+			}
+			b.ReportMetric(float64(total.Microseconds())/steps, "part0-cpu-µs/step")
+			b.ReportMetric(float64(cpu.Microseconds())/steps, "process-cpu-µs/step")
+		})
+	}
+}
+
+// phaseStep is replica.gradients with update, for one shard, calling mark
+// after each phase.
+func phaseStep(r *replica, p *trainer.Params, b trainer.Batch, grads *trainer.Params, update func(tensor, lo, hi int), mark func(string)) {
+	if err := r.begin(p, b); err != nil {
+		panic(err)
+	}
+	r.grads, r.micro, r.levels, r.update = grads, b.Len(), 0, update
+	mark("begin")
+	r.pool.Run(r.convForwardFn)
+	mark("conv-fwd")
+	r.pool.Run(r.denseForwardFn)
+	mark("dense-fwd")
+	t := &r.p.T
+	outputForward(r.n, r.h, t[trainer.OutW].Data, t[trainer.OutB].Data, r.logits)
+	softmaxLoss(r.n, r.logits, r.y, r.dlogits, r.dlogitsT, r.n)
+	gt := &r.grads.T
+	r.tree(gt[trainer.OutW].Data, r.outWLeafFn)
+	r.tree(gt[trainer.OutB].Data, r.outBLeafFn)
+	outputInputGrad(r.n, r.h, t[trainer.OutW].Data, r.dlogitsT, r.dhT, r.dh)
+	r.tree(gt[trainer.DenseB].Data, r.denseBLeafFn)
+	mark("output+loss")
+	r.pool.Run(r.denseBackwardFn)
+	mark("dense-bwd+adam")
+	r.pool.Run(r.convBackwardFn)
+	mark("conv-bwd")
+	r.tree(r.convSum, r.convLeafFn)
+	copy(gt[trainer.ConvW].Data, r.convSum[:taps*filters])
+	copy(gt[trainer.ConvB].Data, r.convSum[taps*filters:])
+	for _, i := range [...]int{trainer.ConvW, trainer.ConvB, trainer.DenseB, trainer.OutW, trainer.OutB} {
+		update(i, 0, tensorSizes[i])
+	}
+	r.end()
+	mark("conv-sum+small-adam")
+}

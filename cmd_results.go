@@ -142,7 +142,7 @@ skipped with a warning.
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(std.out, "\nplots: %v\n", paths)
+			fmt.Fprintf(std.out, "\n%s\n", plotsLine(paths))
 			return nil
 		}
 	},

@@ -7,6 +7,9 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/mirrorbench/mirrorbench/bench"
@@ -175,10 +178,33 @@ func (f *runFlags) summarize(std streams, o *bench.Outcome) error {
 	if paths, err := bench.WritePlots(f.out, o.Records); err != nil {
 		fmt.Fprintln(std.err, "warning: plots:", err)
 	} else if len(paths) > 0 {
-		fmt.Fprintf(std.out, "\nplots: %v", paths)
+		fmt.Fprintf(std.out, "\n%s", plotsLine(paths))
 	}
 	fmt.Fprintf(std.out, "\nrecords: %s/*.json, benchmark file: %s\n", f.out, o.BenchFile)
 	return nil
+}
+
+// plotsLine names the plot files in one short line, "plots in DIR: a, b
+// (.png, .svg)", so that it fits a narrow terminal as the table does; files
+// in several folders are listed whole.
+func plotsLine(paths []string) string {
+	var dir string
+	var stems, exts []string
+	for _, p := range paths {
+		d, base := filepath.Split(p)
+		if dir != "" && d != dir {
+			return fmt.Sprintf("plots: %s", strings.Join(paths, " "))
+		}
+		dir = d
+		ext := filepath.Ext(base)
+		if stem := strings.TrimSuffix(base, ext); !slices.Contains(stems, stem) {
+			stems = append(stems, stem)
+		}
+		if !slices.Contains(exts, ext) {
+			exts = append(exts, ext)
+		}
+	}
+	return fmt.Sprintf("plots in %s: %s (%s)", filepath.Clean(dir), strings.Join(stems, ", "), strings.Join(exts, ", "))
 }
 
 // interruptible is a context that Ctrl-C or SIGTERM cancels: the run in

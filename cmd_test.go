@@ -156,3 +156,14 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 	code := mainExit(args, &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
 }
+
+func TestPlotsLine(t *testing.T) {
+	got := plotsLine([]string{"results/out/accuracy.png", "results/out/accuracy.svg", "results/out/loss.png", "results/out/loss.svg"})
+	if want := "plots in results/out: accuracy, loss (.png, .svg)"; got != want {
+		t.Errorf("plotsLine = %q, want %q", got, want)
+	}
+	got = plotsLine([]string{"a/loss.png", "b/loss.png"})
+	if want := "plots: a/loss.png b/loss.png"; got != want {
+		t.Errorf("plotsLine over two folders = %q, want %q", got, want)
+	}
+}

@@ -3,6 +3,7 @@ package team
 import (
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestSpan(t *testing.T) {
@@ -30,5 +31,51 @@ func BenchmarkTeamRun(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		p.Run(fn)
+	}
+}
+
+// TestRunParksAndWakes: every part runs once per Run, whether the waits end
+// while spinning (no delay) or after parking (delays beyond the largest spin
+// budget, on the caller's side and the helpers'), and the budget adapts:
+// long waits park, short ones spin again afterwards.
+func TestRunParksAndWakes(t *testing.T) {
+	for _, parts := range []int{2, 3} {
+		p := New(parts)
+		counts := make([]atomic.Int64, parts)
+		slow := -1 // the part that sleeps in the current op
+		fn := func(part, n int) {
+			if n != parts {
+				t.Errorf("parts = %d, want %d", n, parts)
+			}
+			if part == slow {
+				time.Sleep(3 * time.Millisecond)
+			}
+			counts[part].Add(1)
+		}
+		const rounds = 60
+		for i := range rounds {
+			switch {
+			case i < 20:
+				slow = -1
+			case i < 40:
+				slow = i % parts // helpers and caller take turns being late
+			default:
+				slow = -1
+				if i%10 == 0 {
+					time.Sleep(3 * time.Millisecond) // helpers wait past their budget between ops
+				}
+			}
+			p.Run(fn)
+			for part := range counts {
+				if got := counts[part].Load(); got != int64(i+1) {
+					t.Fatalf("parts=%d round %d: part %d ran %d times", parts, i, part, got)
+				}
+			}
+		}
+		st := p.Stats()
+		if st.HelperParked == 0 || st.CallerParked == 0 || st.HelperSpun == 0 || st.CallerSpun == 0 {
+			t.Errorf("parts=%d: stats %+v, want spun and parked waits on both sides", parts, st)
+		}
+		p.Close()
 	}
 }

@@ -66,3 +66,65 @@ func BenchmarkTrain(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkScaling measures how a CPU scenario with more than one worker
+// (replicas x threads) scales: each iteration trains scalingBurst steps of
+// the scenario, then as many of the same scenario on one replica of one
+// thread (its baseline, as a record's scaling_efficiency has it), on the
+// same batches, so that load and clock changes fall on both alike. It
+// reports sec/sample for both (base-sec/sample is the baseline's), speedup
+// (the baseline's time over the scenario's) and efficiency (speedup over
+// the workers). Scenarios on one thread, on GPUs or in a framework's
+// processes are skipped.
+//
+//	go test -run '^$' -bench Scaling -benchtime 30x -count 6 .
+func BenchmarkScaling(b *testing.B) {
+	suite, err := scenarios.Suite()
+	if err != nil {
+		b.Fatal(err)
+	}
+	host := hardware.Detect()
+	env := &bench.Env{Host: &host}
+	for _, sc := range suite {
+		name := results.BenchName(sc.Name, sc.Engine, sc.Devices, max(sc.Replicas, 1))[len("Train/"):]
+		b.Run(name, func(b *testing.B) {
+			full, base, skip, err := env.NewScalingPair(sc)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if skip != "" {
+				b.Skip(skip)
+			}
+			defer full.Close()
+			defer base.Close()
+			burst := func(st *bench.Stepper) time.Duration {
+				t0 := time.Now()
+				for range scalingBurst {
+					if err := st.Step(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				return time.Since(t0)
+			}
+			burst(full) // warm both up outside the timing
+			burst(base)
+			runtime.GC()
+			var tFull, tBase time.Duration
+			for b.Loop() {
+				tFull += burst(full)
+				tBase += burst(base)
+			}
+			samples := float64(b.N * scalingBurst * sc.GlobalBatch)
+			speedup := tBase.Seconds() / tFull.Seconds()
+			b.ReportMetric(tFull.Seconds()/samples, "sec/sample")
+			b.ReportMetric(tBase.Seconds()/samples, "base-sec/sample")
+			b.ReportMetric(speedup, "speedup")
+			b.ReportMetric(speedup/float64(full.Replicas*full.Threads), "efficiency")
+		})
+	}
+}
+
+// scalingBurst is the steps BenchmarkScaling times of one configuration
+// before it switches to the other: long enough for each to find its own
+// parameters in cache again.
+const scalingBurst = 10

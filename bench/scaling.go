@@ -2,9 +2,11 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/mirrorbench/mirrorbench/results"
+	"github.com/mirrorbench/mirrorbench/scenarios"
 	"github.com/mirrorbench/mirrorbench/trainer"
 )
 
@@ -57,4 +59,46 @@ func burst(s *session, batch int) float64 {
 		}
 	}
 	return float64((steps-min(warm, steps-1))*batch) / time.Since(t0).Seconds()
+}
+
+// NewScalingPair prepares what BenchmarkScaling compares: the scenario's
+// own stepper and its baseline, the same scenario on one replica of one
+// thread (as measureScaling's), on the same batches from the same
+// initial weights. A scenario that cannot run here, that trains in a
+// framework's processes, or that already runs on one thread of one replica
+// returns the reason instead.
+func (e *Env) NewScalingPair(sc *scenarios.Scenario) (full, base *Stepper, skip string, err error) {
+	p, skip := resolve(sc, Options{}, e.Host)
+	switch {
+	case skip != "":
+		return nil, nil, skip, nil
+	case p.framework:
+		return nil, nil, fmt.Sprintf("engine %s trains in processes of its own", sc.Engine), nil
+	case p.replicas*p.threads == 1:
+		return nil, nil, "one replica of one thread: its own baseline", nil
+	case sc.Device.Kind != "cpu":
+		return nil, nil, "not a CPU scenario: the baseline is one CPU thread", nil
+	}
+	ds, err := e.Dataset()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	init, err := initialWeights(sc, Options{}, nil)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	one := p
+	one.replicas, one.threads, one.deviceIDs = 1, 1, nil
+	steppers := [2]*Stepper{}
+	for i, q := range []plan{p, one} {
+		s, err := q.start(q.trainSet(ds), init)
+		if err != nil {
+			if steppers[0] != nil {
+				steppers[0].Close()
+			}
+			return nil, nil, "", err
+		}
+		steppers[i] = &Stepper{Replicas: q.replicas, Threads: q.threads, s: s}
+	}
+	return steppers[0], steppers[1], "", nil
 }

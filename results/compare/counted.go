@@ -9,8 +9,8 @@ import (
 )
 
 // Counted results: BenchmarkTrain measured by counting instead of timing
-// (bench/internal/counted: valgrind's cachegrind, the difference of runs of K
-// and 2K steps, instructions outside the Go runtime). A count does not vary
+// (bench/internal/counted: valgrind's cachegrind, the difference of runs of 1
+// and 1+K steps, instructions outside the Go runtime). A count does not vary
 // with the machine's load; what it varies with was measured (docs/compare.md),
 // so a counted benchmark gets a verdict of its own, beside the timed one, by a
 // threshold instead of a test: its files hold one sample a side.
@@ -197,7 +197,9 @@ func (r *Report) countedLines() (table [][]string, notes []string) {
 	}
 	notes = append(notes,
 		"counted: instructions of the timed steps outside the Go runtime, per sample, under valgrind's cachegrind "+
-			"(runs of K and 2K steps, their difference; one thread, GOMAXPROCS=1); est-cycles adds cachegrind's cache "+
+			"(the difference of runs of 1 and 1+K steps, one thread, GOMAXPROCS=1: K steps of the avx2-fma kernels, 1 by default, "+
+			"and, on the lines named kernels=generic, K steps of the portable Go kernels, 20 by default, so that work done "+
+			"in one step in 20 is counted); est-cycles adds cachegrind's cache "+
 			"simulation (Ir + 10 per L1 miss + 100 per last-level miss), reported, not judged: the simulated caches are "+
 			"shared with the runtime's threads, and two runs of nearly the same code (instructions within 0.015 %) differed by 6.3 % in it")
 	if len(r.TimeOnly) > 0 {
@@ -206,8 +208,9 @@ func (r *Report) countedLines() (table [][]string, notes []string) {
 	}
 	notes = append(notes, "counts cannot see: the AVX-512 kernels (valgrind hides AVX-512: the avx2-fma path was counted), "+
 		"time spent waiting, descheduled or spinning, the Go runtime (allocation, collection, scheduling), memory and "+
-		"cache stalls beyond cachegrind's model, the CPU's frequency, and work in steps other than the K counted "+
-		"(a slowdown of one step in 20 escapes K = 1): the timed verdict covers those")
+		"cache stalls beyond cachegrind's model, the CPU's frequency, and work in steps other than those counted "+
+		"(a change of the assembly kernels alone that hits one step in 20 escapes the avx2-fma count of one step): "+
+		"the timed verdict covers those")
 	return table, notes
 }
 

@@ -5,12 +5,13 @@
 // where wall-clock and CPU time vary by 10 % or more (docs/compare.md).
 //
 // cachegrind (valgrind 3.19) counts a whole process and has no request to
-// start or stop counting, so each benchmark runs twice, with K and with 2K
-// timed steps (-test.benchtime Kx, 2Kx): set-up, the untimed work around the
-// loop and the exit are the same in both runs, and the difference of the two
-// totals is the instruction count of K timed steps, exactly where the
-// program is deterministic. BenchmarkTrain collects set-up's garbage before
-// its loop so that no collection runs into the timed steps from outside.
+// start or stop counting, so each count is the difference of two runs, of 1
+// and of 1+K timed steps (-test.benchtime 1x, (1+K)x): set-up, the first
+// step, the untimed work around the loop and the exit are the same in both
+// runs, and the difference of the two totals is the instruction count of
+// steps 2 to K+1, exactly where the program is deterministic.
+// BenchmarkTrain collects set-up's garbage before its loop so that no
+// collection runs into the timed steps from outside.
 //
 // Only instructions outside the Go runtime count (see counts): the
 // runtime's scheduler, timers and allocator do an amount of work that depends
@@ -23,13 +24,22 @@
 // only one-thread benchmarks count deterministically: a team of threads spins
 // for as long as its partner takes, which depends on scheduling.
 //
-// Under valgrind a step is about 2000 times slower than natively: valgrind
-// 3.19 has no FMA3 instruction selection on amd64 and computes every lane of
-// a vector FMA in a software fused multiply-add, about 90 ns a lane. K is
-// therefore small (1 by default); docs/compare.md gives the figures.
+// Each benchmark is counted twice, on two kernel paths:
 //
-// With -cache-sim, cachegrind also simulates the caches and each line gets
-// est-cycles/sample: Ir + 10 (I1mr + D1mr + D1mw) + 100 (ILmr + DLmr + DLmw),
+//   - avx2-fma, the path that runs natively, K steps (-k, 1 by default).
+//     Under valgrind its step is about 1000 times slower than natively:
+//     valgrind 3.19 has no FMA3 instruction selection on amd64 and computes
+//     every lane of a vector FMA in a software fused multiply-add (about 60 ns
+//     a lane, 75 million lanes a step), so it is counted over few steps.
+//   - generic, the kernels' portable Go path (GODEBUG=cpu.fma=off, which
+//     x/sys/cpu obeys), SPAN steps (-span, 20 by default): about 3.5 times
+//     faster a step under valgrind, so that a whole period of a slowdown of
+//     one step in SPAN is counted. Its line is named with /kernels=generic.
+//
+// docs/compare.md gives the figures.
+//
+// With -cache-sim, cachegrind also simulates the caches in the avx2-fma runs,
+// and their line gets est-cycles/sample: Ir + 10 (I1mr + D1mr + D1mw) + 100 (ILmr + DLmr + DLmw),
 // the usual cycle estimate from cachegrind's events (a model: no
 // out-of-order overlap, no prefetching beyond its own, no AVX-512).
 //
@@ -37,27 +47,33 @@
 // benchmark names itself under GOMAXPROCS=1 (no -N suffix; `compare`
 // matches it to the timed benchmark of the same name):
 //
-//	BenchmarkTrain/scenario=reference-cpu1/.../replicas=1  1  941582 instr/sample  1061245 est-cycles/sample
+//	BenchmarkTrain/scenario=reference-cpu1/.../replicas=1  1  918049 instr/sample
+//	BenchmarkTrain/scenario=reference-cpu1/.../replicas=1/kernels=generic  20  21346000 instr/sample
 //
 // Usage:
 //
-//	go run ./bench/internal/counted -bin x.test [-C dir] [-k 1] [-cache-sim] [-j 2] SCENARIO...
+//	go run ./bench/internal/counted -bin x.test [-C dir] [-k 1] [-span 20] [-cache-sim] [-j 2] SCENARIO...
 package main
 
 import (
 	"bufio"
 	"bytes"
+	"cmp"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"math"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/mirrorbench/mirrorbench/results/compare"
 )
@@ -65,17 +81,22 @@ import (
 func main() {
 	bin := flag.String("bin", "", "the test binary of the root package (go test -c)")
 	dir := flag.String("C", "", "run the binary in this folder (default: the current one)")
-	k := flag.Int("k", 1, "timed steps counted: runs of K and 2K steps")
-	sim := flag.Bool("cache-sim", false, "simulate the caches too and report est-cycles/sample")
+	k := flag.Int("k", 1, "steps counted on the avx2-fma path: runs of 1 and 1+K steps")
+	span := flag.Int("span", 20, "steps counted on the generic path: runs of 1 and 1+SPAN steps (0: not counted)")
+	sim := flag.Bool("cache-sim", false, "simulate the caches in the avx2-fma runs and report est-cycles/sample")
 	jobs := flag.Int("j", 2, "valgrind runs at once")
 	keep := flag.String("keep", "", "keep cachegrind's output files and the runs' logs in this folder")
 	flag.Parse()
-	if *bin == "" || flag.NArg() == 0 || *k < 1 {
-		fmt.Fprintln(os.Stderr, "usage: counted -bin x.test [-C dir] [-k 1] [-cache-sim] [-j 2] [-keep dir] SCENARIO...")
+	if *bin == "" || flag.NArg() == 0 || *k < 1 || *span < 0 {
+		fmt.Fprintln(os.Stderr, "usage: counted -bin x.test [-C dir] [-k 1] [-span 20] [-cache-sim] [-j 2] [-keep dir] SCENARIO...")
 		os.Exit(2)
 	}
-	c := counter{bin: *bin, dir: *dir, k: *k, sim: *sim, keep: *keep}
-	if err := c.run(flag.Args(), *jobs); err != nil {
+	c := counter{bin: *bin, dir: *dir, k: *k, span: *span, sim: *sim, keep: *keep}
+	// Interrupted or terminated (make compare's clean-up), the valgrind runs
+	// end too.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := c.run(ctx, flag.Args(), *jobs); err != nil {
 		fmt.Fprintln(os.Stderr, "counted:", err)
 		os.Exit(1)
 	}
@@ -83,8 +104,31 @@ func main() {
 
 type counter struct {
 	bin, dir, keep string
-	k              int
+	k, span        int
 	sim            bool
+}
+
+// A path is a kernel path counted: its GODEBUG settings, the suffix of its
+// lines' names, and the steps it counts.
+type path struct {
+	name    string // as kernels.Path names it
+	godebug string // added to GODEBUG
+	suffix  string // added to the benchmark's name
+	steps   int    // counted: the difference of runs of 1 and 1+steps steps
+	sim     bool
+}
+
+// generic is the suffix of the generic path's lines.
+const generic = "/kernels=generic"
+
+func (c counter) paths() []path {
+	ps := []path{{name: "avx2-fma", steps: c.k, sim: c.sim}}
+	if c.span > 0 {
+		// x/sys/cpu obeys GODEBUG=cpu.fma=off, and the kernels take their
+		// assembly path only where it reports AVX2 and FMA.
+		ps = append(ps, path{name: "generic", godebug: "cpu.fma=off", suffix: generic, steps: c.span})
+	}
+	return ps
 }
 
 // A count is one cachegrind run: its totals by event, and the benchmark
@@ -93,9 +137,10 @@ type count struct {
 	events map[string]float64
 	line   benchLine
 	header []string // goos, goarch, pkg, cpu
+	asm    []string // assembly kernels that ran (trainer/kernels' .abi0 functions)
 }
 
-func (c counter) run(scenarios []string, jobs int) error {
+func (c counter) run(ctx context.Context, scenarios []string, jobs int) error {
 	if _, err := exec.LookPath("valgrind"); err != nil {
 		return errors.New("valgrind not found (apt-get install valgrind)")
 	}
@@ -115,23 +160,40 @@ func (c counter) run(scenarios []string, jobs int) error {
 	}
 	type job struct {
 		sc    string
+		p     path
 		steps int
 	}
 	var all []job
 	for _, sc := range scenarios {
-		all = append(all, job{sc, c.k}, job{sc, 2 * c.k})
+		for _, p := range c.paths() {
+			all = append(all, job{sc, p, 1}, job{sc, p, 1 + p.steps})
+		}
 	}
+	// The longest runs first, so that the last to end is a short one. CPU
+	// seconds under cachegrind on a 2-core VM: set-up about 7, a step 1.3
+	// (generic) or 4.3 (avx2-fma).
+	cost := func(j job) float64 {
+		if j.p.name == "generic" {
+			return 7 + 1.3*float64(j.steps)
+		}
+		return 7 + 4.3*float64(j.steps)
+	}
+	order := make([]int, len(all))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(cost(all[b]), cost(all[a])) })
 	counts := make([]count, len(all))
 	errs := make([]error, len(all))
 	sem := make(chan struct{}, max(jobs, 1))
 	var wg sync.WaitGroup
-	for i, j := range all {
+	for _, i := range order {
 		wg.Add(1)
+		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
 			defer func() { <-sem }()
-			counts[i], errs[i] = c.count(j.sc, j.steps, work)
+			counts[i], errs[i] = c.count(ctx, all[i].sc, all[i].p, all[i].steps, work)
 		}()
 	}
 	wg.Wait()
@@ -142,60 +204,75 @@ func (c counter) run(scenarios []string, jobs int) error {
 	for _, h := range counts[0].header {
 		fmt.Fprintln(out, h)
 	}
-	fmt.Fprintf(out, "counter: cachegrind, timed steps %d and %d, difference\n", c.k, 2*c.k)
+	var desc []string
+	for _, p := range c.paths() {
+		desc = append(desc, fmt.Sprintf("%s kernels steps 2-%d (runs of 1 and %d)", p.name, 1+p.steps, 1+p.steps))
+	}
+	fmt.Fprintf(out, "counter: cachegrind, the difference of two runs: %s\n", strings.Join(desc, ", "))
 	for i := 0; i < len(all); i += 2 {
-		l, err := c.line(counts[i], counts[i+1])
+		l, err := all[i].p.line(counts[i], counts[i+1])
 		if err != nil {
-			return fmt.Errorf("%s: %w", all[i].sc, err)
+			return fmt.Errorf("%s, %s kernels: %w", all[i].sc, all[i].p.name, err)
 		}
 		fmt.Fprintln(out, l)
 	}
 	return out.Flush()
 }
 
-// count runs one benchmark for steps timed steps under cachegrind.
-func (c counter) count(sc string, steps int, work string) (count, error) {
-	tag := fmt.Sprintf("%s.%d", sc, steps)
+// count runs one benchmark for steps timed steps on path p under cachegrind.
+func (c counter) count(ctx context.Context, sc string, p path, steps int, work string) (count, error) {
+	tag := fmt.Sprintf("%s.%s.%d", sc, p.name, steps)
 	outFile := filepath.Join(work, "cachegrind.out."+tag)
 	sim := "no"
-	if c.sim {
+	if p.sim {
 		sim = "yes"
 	}
-	cmd := exec.Command("valgrind", "--tool=cachegrind", "--cache-sim="+sim, "--cachegrind-out-file="+outFile,
+	if err := ctx.Err(); err != nil {
+		return count{}, err
+	}
+	cmd := exec.CommandContext(ctx, "valgrind", "--tool=cachegrind", "--cache-sim="+sim, "--cachegrind-out-file="+outFile,
 		c.bin, "-test.run", "^$", "-test.bench", "^BenchmarkTrain$/^scenario="+regexp.QuoteMeta(sc)+"$/",
 		"-test.benchtime", fmt.Sprintf("%dx", steps), "-test.count", "1")
 	cmd.Dir = c.dir
-	cmd.Env = append(os.Environ(), "GOMAXPROCS=1", "GOGC=off", "GODEBUG="+godebug(os.Getenv("GODEBUG")))
+	cmd.Env = append(os.Environ(), "GOMAXPROCS=1", "GOGC=off", "GODEBUG="+godebug(os.Getenv("GODEBUG"), p.godebug))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	if c.keep != "" {
 		os.WriteFile(filepath.Join(work, "log."+tag), append(stdout.Bytes(), stderr.Bytes()...), 0o644)
 	}
+	what := fmt.Sprintf("%s, %s kernels, %d steps", sc, p.name, steps)
 	if err != nil {
-		return count{}, fmt.Errorf("%s, %d steps: %v\n%s%s", sc, steps, err, tail(stdout.String()), tail(stderr.String()))
+		return count{}, fmt.Errorf("%s: %v\n%s%s", what, err, tail(stdout.String()), tail(stderr.String()))
 	}
 	var res count
 	res.header, res.line, err = parseBenchOutput(stdout.String())
 	if err != nil {
-		return count{}, fmt.Errorf("%s, %d steps: %v\n%s", sc, steps, err, tail(stdout.String()))
+		return count{}, fmt.Errorf("%s: %v\n%s", what, err, tail(stdout.String()))
 	}
 	if res.line.n != steps {
-		return count{}, fmt.Errorf("%s: asked for %d steps, the benchmark ran %d", sc, steps, res.line.n)
+		return count{}, fmt.Errorf("%s: the benchmark ran %d", what, res.line.n)
 	}
 	data, err := os.ReadFile(outFile)
 	if err != nil {
 		return count{}, err
 	}
-	if res.events, err = parseCachegrind(string(data)); err != nil {
+	if res.events, res.asm, err = parseCachegrind(string(data)); err != nil {
 		return count{}, fmt.Errorf("%s: %w", outFile, err)
+	}
+	if p.name == "generic" && len(res.asm) > 0 {
+		return count{}, fmt.Errorf("%s: GODEBUG=%s left the assembly kernels on (%s ran)", what, p.godebug, strings.Join(res.asm, ", "))
+	}
+	if p.name != "generic" && len(res.asm) == 0 {
+		return count{}, fmt.Errorf("%s: no assembly kernel ran (valgrind's CPU without AVX2 or FMA?)", what)
 	}
 	return res, nil
 }
 
-// godebug adds the settings valgrind needs to the caller's GODEBUG.
-func godebug(user string) string {
-	return strings.Trim(user+",asyncpreemptoff=1,cpu.rdtscp=off", ",")
+// godebug adds the settings valgrind needs, and a path's, to the caller's
+// GODEBUG.
+func godebug(user, path string) string {
+	return strings.Trim(user+",asyncpreemptoff=1,cpu.rdtscp=off,"+path, ",")
 }
 
 func tail(s string) string {
@@ -206,8 +283,9 @@ func tail(s string) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-// line is the benchmark line of the difference of two counts.
-func (c counter) line(short, long count) (string, error) {
+// line is the benchmark line of the difference of two counts, of 1 and
+// 1+p.steps steps.
+func (p path) line(short, long count) (string, error) {
 	if short.line.name != long.line.name {
 		return "", fmt.Errorf("the runs name different benchmarks: %s, %s", short.line.name, long.line.name)
 	}
@@ -215,13 +293,13 @@ func (c counter) line(short, long count) (string, error) {
 	if batch <= 0 {
 		return "", fmt.Errorf("cannot tell the samples per step from %q", long.line.raw)
 	}
-	samples := float64(c.k * batch)
+	samples := float64(p.steps * batch)
 	ir := long.events["Ir"] - short.events["Ir"]
 	if ir <= 0 {
-		return "", fmt.Errorf("%d steps counted %.0f instructions, %d steps %.0f", c.k, short.events["Ir"], 2*c.k, long.events["Ir"])
+		return "", fmt.Errorf("1 step counted %.0f instructions, %d steps %.0f", short.events["Ir"], 1+p.steps, long.events["Ir"])
 	}
-	l := fmt.Sprintf("%s \t%d\t%.0f %s", long.line.name, c.k, ir/samples, compare.UnitInstrPerSample)
-	if c.sim {
+	l := fmt.Sprintf("%s%s \t%d\t%.0f %s", long.line.name, p.suffix, p.steps, ir/samples, compare.UnitInstrPerSample)
+	if p.sim {
 		l += fmt.Sprintf("\t%.0f %s", (estCycles(long.events)-estCycles(short.events))/samples, compare.UnitEstCyclesPerSample)
 	}
 	return l, nil
@@ -236,8 +314,9 @@ func estCycles(ev map[string]float64) float64 {
 // parseCachegrind reads a cachegrind output file and sums its events over
 // the functions that count (see counts): its "events:" line names the
 // columns, "fn=" lines start a function, and the lines after one are "line
-// event...".
-func parseCachegrind(data string) (map[string]float64, error) {
+// event...". It also lists the assembly kernels that ran (functions of a
+// package .../kernels with the suffix .abi0).
+func parseCachegrind(data string) (_ map[string]float64, asm []string, _ error) {
 	var names []string
 	sums := make([]float64, 0)
 	in := false
@@ -247,29 +326,40 @@ func parseCachegrind(data string) (map[string]float64, error) {
 			names = strings.Fields(l[len("events:"):])
 			sums = make([]float64, len(names))
 		case strings.HasPrefix(l, "fn="):
-			in = counts(l[len("fn="):])
+			fn := l[len("fn="):]
+			in = counts(fn)
+			if isAsmKernel(fn) && !slices.Contains(asm, fn) {
+				asm = append(asm, fn)
+			}
 		case in && l != "" && l[0] >= '0' && l[0] <= '9':
 			f := strings.Fields(l)
 			for i := 1; i < len(f) && i-1 < len(sums); i++ {
 				v, err := strconv.ParseUint(f[i], 10, 64)
 				if err != nil {
-					return nil, fmt.Errorf("%q: %v", l, err)
+					return nil, nil, fmt.Errorf("%q: %v", l, err)
 				}
 				sums[i-1] += float64(v)
 			}
 		}
 	}
 	if len(names) == 0 {
-		return nil, errors.New("no events line")
+		return nil, nil, errors.New("no events line")
 	}
 	ev := map[string]float64{}
 	for i, n := range names {
 		ev[n] = sums[i]
 	}
 	if _, ok := ev["Ir"]; !ok {
-		return nil, errors.New("no Ir event")
+		return nil, nil, errors.New("no Ir event")
 	}
-	return ev, nil
+	return ev, asm, nil
+}
+
+// isAsmKernel reports whether fn is an assembly function of the kernels
+// (github.com/.../trainer/kernels.kern6x16.abi0).
+func isAsmKernel(fn string) bool {
+	pkg, _, ok := strings.Cut(fn[strings.LastIndex(fn, "/")+1:], ".")
+	return ok && pkg == "kernels" && strings.HasSuffix(fn, ".abi0")
 }
 
 // counts reports whether a function's instructions count: every function

@@ -78,13 +78,15 @@ type reducedStep struct {
 	replicas []Replica
 	params   *Params
 	opt      *Adam
-	scale    float32    // 1/global batch: Adam turns the gradient sum into the mean
-	units    []*Params  // each unit's gradient; units[0] ends up as the sum
-	sum      reduction  // how the units' gradients are added up
-	results  []Result   // per unit
-	errs     []error    // per replica
-	workers  int        // R*threads
-	team     *team.Team // the workers: replicas, then element ranges
+	scale    float32       // 1/global batch: Adam turns the gradient sum into the mean
+	units    []*Params     // each unit's gradient; units[0] ends up as the sum
+	sum      reduction     // how the units' gradients are added up
+	results  []Result      // per unit
+	errs     []error       // per replica
+	workers  int           // R*threads
+	team     *team.Team    // the workers: replicas, then element ranges
+	ranges   []tensorRange // parallelRanges' pieces, made on first use
+	next     atomic.Int64  // the next unclaimed piece
 	// subtree > 1: in canonical mode every replica is a TreeReplica owning a
 	// power-of-two block of units, a complete subtree of the canonical tree,
 	// which it reduces itself (GradientsTree); the reduction adds only the
@@ -204,29 +206,41 @@ func (s *reducedStep) applyAdam() {
 	s.opt.Commit()
 }
 
-// parallelRanges calls f over every tensor's elements on the team, each
-// large tensor split into one contiguous range per worker. Element-wise work
-// only: the split never changes a result.
+// parallelRanges calls f over every tensor's elements on the team: a small
+// tensor whole, a large one in rangeChunk pieces, the pieces claimed one at
+// a time by whichever worker is free (so a worker whose core is taken by
+// other work leaves its share to the others). Element-wise work only: the
+// split never changes a result.
 func (s *reducedStep) parallelRanges(f func(tensor, lo, hi int)) {
-	const minSplit = 1 << 14
 	if s.workers == 1 {
 		for i := range s.params.T {
 			f(i, 0, len(s.params.T[i].Data))
 		}
 		return
 	}
-	s.team.Run(func(part, parts int) {
+	if s.ranges == nil {
 		for i := range s.params.T {
 			n := len(s.params.T[i].Data)
-			switch {
-			case n >= minSplit:
-				f(i, part*n/parts, (part+1)*n/parts)
-			case part == 0:
-				f(i, 0, n)
+			for lo := 0; lo < n; lo += rangeChunk {
+				s.ranges = append(s.ranges, tensorRange{i, lo, min(lo+rangeChunk, n)})
 			}
+		}
+	}
+	s.next.Store(0)
+	s.team.Run(func(part, parts int) {
+		for c := int(s.next.Add(1) - 1); c < len(s.ranges); c = int(s.next.Add(1) - 1) {
+			r := s.ranges[c]
+			f(r.tensor, r.lo, r.hi)
 		}
 	})
 }
+
+// rangeChunk is the elements per piece of parallelRanges: 32 Ki elements,
+// 22 pieces of the dense kernel, each well above a hand-off's cost.
+const rangeChunk = 1 << 15
+
+// tensorRange is elements [lo, hi) of tensor.
+type tensorRange struct{ tensor, lo, hi int }
 
 func (s *reducedStep) gradientSum() *Params {
 	sum := s.units[0].Clone()

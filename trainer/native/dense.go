@@ -122,10 +122,3 @@ func denseBiasGrad(n int, dh, db []float32) {
 		}
 	}
 }
-
-// Work split granularity: hidden columns in kernel column blocks; weight rows
-// in whole micro-kernel tiles (any row split is exact; whole tiles are faster).
-const (
-	colBlock = kernels.ColBlock
-	rowBlock = 6
-)

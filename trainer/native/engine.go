@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"sync/atomic"
 
 	"github.com/mirrorbench/mirrorbench/trainer"
 	"github.com/mirrorbench/mirrorbench/trainer/internal/team"
@@ -53,6 +54,7 @@ func (Engine) NewReplica(cfg trainer.ReplicaConfig) (trainer.Replica, error) {
 type replica struct {
 	maxBatch int
 	pool     *team.Team
+	next     atomic.Int64 // the current parallel op's next unclaimed chunk (step.go)
 	closed   bool
 
 	// The call in progress: parameters, inputs, gradients.
@@ -144,17 +146,19 @@ func (r *replica) Gradients(p *trainer.Params, b trainer.Batch, grads *trainer.P
 // update as soon as its gradient is final and the call no longer reads its
 // value. It implements trainer.FusedReplica.
 //
-// The dense kernel (99.8 % of the parameters) is split by rows over the
-// workers of the backward pass: each worker computes its rows' gradient and,
-// with the same rows of the kernel, the input gradient's columns; nothing
-// reads those rows afterwards (the conv backward needs only the input
-// gradient), so the worker hands them to update as soon as it is done, in one
+// The dense kernel (99.8 % of the parameters) is handed over by rows: the
+// backward pass forms its gradient and, with the same rows of the kernel,
+// the input gradient's columns, in chunks of rows (all rows in one on one
+// thread, denseBackwardRows on several); nothing reads those rows afterwards
+// (the conv backward needs only the input gradient), so the worker that
+// formed a chunk hands its rows to update as soon as it is done, in one
 // call, concurrently with the other workers, inside the same parallel op: the
 // optimizer runs on the replica's already spinning workers, with no goroutine
 // start or hand-off of its own. (Handing over each chunk of dxChunk rows right
 // after it served dx, while its rows are in cache, was measured slower on one
 // thread: Adam's moments come from memory either way, and one long stream
-// fetches them faster than 57 short ones.) The other tensors are small and
+// fetches them faster than 57 short ones; the chunks of several threads are
+// 8 times as long.) The other tensors are small and
 // are handed over once each, on the calling goroutine, at the end of the
 // call, after everything that reads them (the forward pass, the output
 // layer's input gradient; the conv kernel is read only into kext). update is

@@ -70,6 +70,9 @@ func BenchmarkPhases(b *testing.B) {
 				opt.Commit()
 			}
 			cpu := cpuClock(unix.CLOCK_PROCESS_CPUTIME_ID) - cpu0
+			st := rep.pool.Stats()
+			b.ReportMetric(float64(st.HelperParked)/float64(b.N), "helper-parks/step")
+			b.ReportMetric(float64(st.CallerParked)/float64(b.N), "caller-parks/step")
 			steps := float64(b.N)
 			var total time.Duration
 			for i, name := range names {
@@ -90,9 +93,9 @@ func phaseStep(r *replica, p *trainer.Params, b trainer.Batch, grads *trainer.Pa
 	}
 	r.grads, r.micro, r.levels, r.update = grads, b.Len(), 0, update
 	mark("begin")
-	r.pool.Run(r.convForwardFn)
+	r.run(r.convForwardFn)
 	mark("conv-fwd")
-	r.pool.Run(r.denseForwardFn)
+	r.run(r.denseForwardFn)
 	mark("dense-fwd")
 	t := &r.p.T
 	outputForward(r.n, r.h, t[trainer.OutW].Data, t[trainer.OutB].Data, r.logits)
@@ -103,9 +106,9 @@ func phaseStep(r *replica, p *trainer.Params, b trainer.Batch, grads *trainer.Pa
 	outputInputGrad(r.n, r.h, t[trainer.OutW].Data, r.dlogitsT, r.dhT, r.dh)
 	r.tree(gt[trainer.DenseB].Data, r.denseBLeafFn)
 	mark("output+loss")
-	r.pool.Run(r.denseBackwardFn)
+	r.run(r.denseBackwardFn)
 	mark("dense-bwd+adam")
-	r.pool.Run(r.convBackwardFn)
+	r.run(r.convBackwardFn)
 	mark("conv-bwd")
 	r.tree(r.convSum, r.convLeafFn)
 	copy(gt[trainer.ConvW].Data, r.convSum[:taps*filters])

@@ -2,14 +2,13 @@ package native
 
 import (
 	"github.com/mirrorbench/mirrorbench/trainer"
-	"github.com/mirrorbench/mirrorbench/trainer/internal/team"
 	"github.com/mirrorbench/mirrorbench/trainer/kernels"
 )
 
 // forward runs the model on the current batch up to the logits.
 func (r *replica) forward() {
-	r.pool.Run(r.convForwardFn)
-	r.pool.Run(r.denseForwardFn)
+	r.run(r.convForwardFn)
+	r.run(r.denseForwardFn)
 	t := &r.p.T
 	outputForward(r.n, r.h, t[trainer.OutW].Data, t[trainer.OutB].Data, r.logits)
 }
@@ -23,8 +22,8 @@ func (r *replica) backward() {
 	r.tree(g[trainer.OutB].Data, r.outBLeafFn)
 	outputInputGrad(r.n, r.h, t[trainer.OutW].Data, r.dlogitsT, r.dhT, r.dh)
 	r.tree(g[trainer.DenseB].Data, r.denseBLeafFn)
-	r.pool.Run(r.denseBackwardFn)
-	r.pool.Run(r.convBackwardFn)
+	r.run(r.denseBackwardFn)
+	r.run(r.convBackwardFn)
 	r.tree(r.convSum, r.convLeafFn)
 	copy(g[trainer.ConvW].Data, r.convSum[:taps*filters])
 	copy(g[trainer.ConvB].Data, r.convSum[taps*filters:])
@@ -82,34 +81,64 @@ func (r *replica) convLeaf(s int, dst []float32) {
 	}
 }
 
-// convForwardPart runs the conv stage for this part's samples; samples are
+// The parallel ops hand out their work in chunks fixed by the op (samples,
+// column blocks, row blocks), never by the number of parts: each part claims
+// the next chunk from r.next until none is left, so a part whose core is
+// taken by other work (a shared machine) leaves its chunks to the others
+// instead of holding up the op. Every output element is computed whole by
+// one chunk, so the bits do not depend on who computed what.
+
+// run hands fn to the team with a fresh chunk counter.
+func (r *replica) run(fn func(part, parts int)) {
+	r.next.Store(0)
+	r.pool.Run(fn)
+}
+
+// claim returns the next unclaimed chunk of the current op.
+func (r *replica) claim() int { return int(r.next.Add(1) - 1) }
+
+// convForwardPart runs the conv stage, one sample per chunk; samples are
 // independent, so the split cannot change a value.
 func (r *replica) convForwardPart(part, parts int) {
-	lo, hi := team.Span(r.n, 1, part, parts)
-	for b := lo; b < hi; b++ {
+	for b := r.claim(); b < r.n; b = r.claim() {
 		convForward(r.x[b*trainer.ImagePixels:], r.kext, r.patch[part], r.conv[part],
 			r.pooled[b*flat:], r.arg[b*flat:])
 	}
 }
 
-// denseForwardPart computes this part's hidden columns, cut at ColBlock
-// multiples as package kernels requires.
+// denseForwardCols is the hidden columns per chunk of the dense forward pass
+// on several parts (one AVX-512 tile wide, a multiple of kernels.ColBlock as
+// a split over columns must be); one part computes all columns in one product.
+const denseForwardCols = 2 * kernels.ColBlock
+
+// denseForwardPart computes hidden columns, denseForwardCols per chunk.
 func (r *replica) denseForwardPart(part, parts int) {
-	j0, j1 := team.Span(hidden, colBlock, part, parts)
-	if j0 < j1 {
-		t := &r.p.T
-		denseForward(r.n, j0, j1, r.pooled, t[trainer.DenseW].Data, t[trainer.DenseB].Data, r.h)
+	cols := hidden
+	if parts > 1 {
+		cols = denseForwardCols
+	}
+	t := &r.p.T
+	for c := r.claim(); c*cols < hidden; c = r.claim() {
+		denseForward(r.n, c*cols, min((c+1)*cols, hidden), r.pooled, t[trainer.DenseW].Data, t[trainer.DenseB].Data, r.h)
 	}
 }
 
-// denseBackwardPart computes this part's rows of the dense kernel gradient
-// and columns of the input gradient, then hands the rows to r.update (when
-// set).
+// denseBackwardRows is the kernel rows per chunk of the dense backward pass
+// on several parts (a multiple of dxChunk, so of the micro-kernel's rows; any
+// row split is exact); one part takes all rows at once.
+const denseBackwardRows = 8 * dxChunk
+
+// denseBackwardPart computes chunks of rows of the dense kernel gradient and
+// the matching columns of the input gradient, handing each chunk's rows to
+// r.update (when set) once done.
 func (r *replica) denseBackwardPart(part, parts int) {
-	f0, f1 := team.Span(flat, rowBlock, part, parts)
-	if f0 < f1 {
+	rows := flat
+	if parts > 1 {
+		rows = denseBackwardRows
+	}
+	for c := r.claim(); c*rows < flat; c = r.claim() {
 		denseBackward(&denseBackwardArgs{
-			n: r.n, micro: r.micro, levels: r.levels, f0: f0, f1: f1,
+			n: r.n, micro: r.micro, levels: r.levels, f0: c * rows, f1: min((c+1)*rows, flat),
 			x: r.pooled, w: r.p.T[trainer.DenseW].Data, dh: r.dh, dhT: r.dhT,
 			dw: r.grads.T[trainer.DenseW].Data, dx: r.dx,
 			tile: r.dxTile[part], tiles: r.dwTree[part],
@@ -118,10 +147,9 @@ func (r *replica) denseBackwardPart(part, parts int) {
 	}
 }
 
-// convBackwardPart computes each of this part's samples' conv gradient.
+// convBackwardPart computes each sample's conv gradient, one per chunk.
 func (r *replica) convBackwardPart(part, parts int) {
-	lo, hi := team.Span(r.n, 1, part, parts)
-	for b := lo; b < hi; b++ {
+	for b := r.claim(); b < r.n; b = r.claim() {
 		convBackward(r.x[b*trainer.ImagePixels:], r.patch[part], r.conv[part], r.arg[b*flat:],
 			r.dx[b*flat:], r.dk[b*patchLen*filters:])
 	}

@@ -30,7 +30,7 @@ if [ "${1:-}" = judged ]; then
     echo "compare-check: make compare BASE=HEAD, head slowed by: $c" >&2
     t0=$SECONDS status=0
     SLOWDOWN=$slow OUT=$OUT/judged-${c/:/-} make --no-print-directory compare BASE=HEAD >"$log" 2>&1 || status=$?
-    named=$(grep -E '^  - .*reference-cpu1.*\((timed|counted)\)' "$log" | sed -E 's/.*\((timed|counted)\).*/\1/' | paste -sd, -)
+    named=$(grep -E '^  - .*reference-cpu1.*\((timed|counted)\)' "$log" | sed -E 's/.*\((timed|counted)\).*/\1/' | paste -sd, - || true)
     rows+=("| $c | $status | $((SECONDS - t0)) s | ${named:-no} |")
   done
   printf '| head slowed by | exit | wall time | reference-cpu1 named (measure) |\n| --- | --- | --- | --- |\n'

@@ -227,7 +227,7 @@ func (s *reducedStep) parallelRanges(f func(tensor, lo, hi int)) {
 		}
 	}
 	s.next.Store(0)
-	s.team.Run(func(part, parts int) {
+	s.team.RunChunks(func(part, parts int) {
 		for c := int(s.next.Add(1) - 1); c < len(s.ranges); c = int(s.next.Add(1) - 1) {
 			r := s.ranges[c]
 			f(r.tensor, r.lo, r.hi)

@@ -88,10 +88,12 @@ func (r *replica) convLeaf(s int, dst []float32) {
 // instead of holding up the op. Every output element is computed whole by
 // one chunk, so the bits do not depend on who computed what.
 
-// run hands fn to the team with a fresh chunk counter.
+// run hands fn to the team with a fresh chunk counter. The caller's part
+// alone can do every chunk, so the team does not wait for a helper that has
+// not started by the time the caller is done (team.RunChunks).
 func (r *replica) run(fn func(part, parts int)) {
 	r.next.Store(0)
-	r.pool.Run(fn)
+	r.pool.RunChunks(fn)
 }
 
 // claim returns the next unclaimed chunk of the current op.

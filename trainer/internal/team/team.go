@@ -10,7 +10,11 @@ import (
 )
 
 // Team is a persistent team of goroutines. Run hands the same function to
-// every part at once; part 0 runs on the caller's goroutine.
+// every part at once; part 0 runs on the caller's goroutine. RunChunks is
+// for ops whose parts claim their work chunk by chunk: it waits only for the
+// helpers that joined before the caller finished, so a helper whose thread
+// the OS has not scheduled (another process on its core) never holds up the
+// op; the caller does its chunks.
 //
 // Every wait (a helper for the next op, the caller for the helpers to
 // finish) spins, then parks. Spinning pays when the other side arrives
@@ -30,10 +34,14 @@ import (
 // a wait ended within doubles, up to maxSpin, one that had to park halves,
 // down to minSpin, which still covers every wait within a step.
 type Team struct {
-	parts   int
-	fn      func(part, parts int) // the current op; published by gen
-	gen     atomic.Uint64         // bumped once per op
-	pending atomic.Int64          // helpers still running the current op
+	parts int
+	fn    func(part, parts int) // the current op; published by op
+	// op is the current op's state: its generation (bumped once per op) in
+	// the upper 32 bits, then plainOp (a Run: every part takes part),
+	// closedOp (a RunChunks the caller has finished: no helper joins any
+	// more) and the number of helpers inside a RunChunks' fn.
+	op      atomic.Uint64
+	pending atomic.Int64 // helpers still running the current Run
 	helpers []*helper
 	quit    atomic.Bool
 	yield   bool // fewer Ps than parts: let the others run while spinning
@@ -120,44 +128,95 @@ func New(parts int) *Team {
 	return p
 }
 
+// Bits of Team.op below the generation.
+const (
+	plainOp   = 1 << 31
+	closedOp  = 1 << 30
+	joinedOps = closedOp - 1
+)
+
 func (p *Team) work(h *helper, part int) {
 	var seen uint64
 	for {
-		g := p.await(h, seen)
+		w := p.await(h, seen)
 		if p.quit.Load() {
 			return
 		}
-		seen = g
+		seen = w >> 32
+		if w&plainOp != 0 { // a Run waits for every part
+			p.fn(part, p.parts)
+			if p.pending.Add(-1) == 0 && p.parked.CompareAndSwap(true, false) {
+				p.done <- struct{}{}
+			}
+			continue
+		}
+		// A RunChunks: join unless the caller has finished (or moved on).
+		for w>>32 == seen && w&closedOp == 0 && !p.op.CompareAndSwap(w, w+1) {
+			w = p.op.Load()
+		}
+		if w>>32 != seen || w&closedOp != 0 {
+			continue // too late: the next await sees a newer op, if any
+		}
 		p.fn(part, p.parts)
-		if p.pending.Add(-1) == 0 && p.parked.CompareAndSwap(true, false) {
-			p.done <- struct{}{}
+		if p.op.Add(^uint64(0))&(closedOp|joinedOps) == closedOp && p.parked.CompareAndSwap(true, false) {
+			p.done <- struct{}{} // the last helper out of a closed op wakes the caller
 		}
 	}
 }
 
-// await returns once the generation differs from seen: after spinning, or
-// after parking until run (or close) wakes the helper.
+// await returns the op word once its generation differs from seen: after
+// spinning, or after parking until run (or close) wakes the helper.
 func (p *Team) await(h *helper, seen uint64) uint64 {
 	budget := h.spin.limit()
 	var start time.Time
 	for i := 1; spinning(i, &start, budget, p.yield); i++ {
-		if g := p.gen.Load(); g != seen {
+		if w := p.op.Load(); w>>32 != seen {
 			h.spin.spun()
 			h.spun.Add(1)
-			return g
+			return w
 		}
 	}
 	h.spin.parked()
 	h.slept.Add(1)
 	h.parked.Store(true)
-	if g := p.gen.Load(); g != seen { // an op arrived while parking
+	if w := p.op.Load(); w>>32 != seen { // an op arrived while parking
 		if !h.parked.CompareAndSwap(true, false) {
 			<-h.wake // run already sent a wake-up: consume it
 		}
-		return g
+		return w
 	}
 	<-h.wake // run or close cleared parked and sent this
-	return p.gen.Load()
+	return p.op.Load()
+}
+
+// publish makes fn the next op, with the given flags, and wakes the parked.
+func (p *Team) publish(fn func(part, parts int), flags uint64) {
+	p.fn = fn
+	gen := p.op.Load()>>32 + 1
+	p.op.Store(gen<<32 | flags)
+	p.wakeParked()
+}
+
+// RunChunks calls fn(part, parts) on the caller and on every helper that
+// joins before the caller's own call returns, and waits for those: a helper
+// that the OS has not scheduled by then is skipped, never waited for. It is
+// for ops that hand out their work in chunks that any part may claim, where
+// each call claims chunks until none is left: the caller's call alone then
+// does all the work, and helpers only take some of it.
+func (p *Team) RunChunks(fn func(part, parts int)) {
+	if len(p.helpers) == 0 {
+		fn(0, 1)
+		return
+	}
+	p.publish(fn, 0)
+	fn(0, p.parts)
+	w := p.op.Load()
+	for !p.op.CompareAndSwap(w, w|closedOp) {
+		w = p.op.Load()
+	}
+	if w&joinedOps != 0 {
+		p.wait(func() bool { return p.op.Load()&joinedOps == 0 })
+	}
 }
 
 // Run calls fn(part, parts) for every part and waits for all of them.
@@ -166,15 +225,19 @@ func (p *Team) Run(fn func(part, parts int)) {
 		fn(0, 1)
 		return
 	}
-	p.fn = fn
 	p.pending.Store(int64(len(p.helpers)))
-	p.gen.Add(1)
-	p.wakeParked()
+	p.publish(fn, plainOp)
 	fn(0, p.parts)
+	p.wait(func() bool { return p.pending.Load() == 0 })
+}
+
+// wait returns once finished holds (which the last helper out makes true,
+// waking the caller if it parked): spinning first, then parked.
+func (p *Team) wait(finished func() bool) {
 	budget := p.spin.limit()
 	var start time.Time
 	for i := 1; spinning(i, &start, budget, p.yield); i++ {
-		if p.pending.Load() == 0 {
+		if finished() {
 			p.spin.spun()
 			p.callerSpun++
 			return
@@ -183,7 +246,7 @@ func (p *Team) Run(fn func(part, parts int)) {
 	p.spin.parked()
 	p.callerParked++
 	p.parked.Store(true)
-	if p.pending.Load() == 0 {
+	if finished() {
 		if !p.parked.CompareAndSwap(true, false) {
 			<-p.done // the last helper already sent a wake-up: consume it
 		}
@@ -213,7 +276,7 @@ func (p *Team) wakeParked() {
 // Close stops the helpers; the team must not be used afterwards.
 func (p *Team) Close() {
 	p.quit.Store(true)
-	p.gen.Add(1)
+	p.op.Add(1 << 32)
 	p.wakeParked()
 	p.helpers = nil
 }

@@ -79,3 +79,40 @@ func TestRunParksAndWakes(t *testing.T) {
 		p.Close()
 	}
 }
+
+// TestRunChunksSkipsLateHelpers: every chunk is done exactly once, by
+// whoever claims it; a caller that finishes all chunks before a helper
+// starts does not wait for it, and ops of both kinds can follow each other.
+func TestRunChunksSkipsLateHelpers(t *testing.T) {
+	for _, parts := range []int{1, 2, 3} {
+		p := New(parts)
+		const chunks = 64
+		var next atomic.Int64
+		done := make([]atomic.Int32, chunks)
+		fn := func(part, n int) {
+			for c := next.Add(1) - 1; c < chunks; c = next.Add(1) - 1 {
+				done[c].Add(1)
+			}
+		}
+		for round := range 200 {
+			next.Store(0)
+			if round%50 == 49 {
+				time.Sleep(3 * time.Millisecond) // helpers park
+			}
+			p.RunChunks(fn)
+			for c := range done {
+				if got := done[c].Swap(0); got != 1 {
+					t.Fatalf("parts=%d round %d: chunk %d done %d times", parts, round, c, got)
+				}
+			}
+			if round%7 == 0 { // a plain Run in between still reaches every part
+				var ran atomic.Int32
+				p.Run(func(part, n int) { ran.Add(1) })
+				if ran.Load() != int32(parts) {
+					t.Fatalf("parts=%d: Run reached %d parts", parts, ran.Load())
+				}
+			}
+		}
+		p.Close()
+	}
+}

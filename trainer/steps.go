@@ -140,7 +140,8 @@ func (s *reducedStep) step(b Batch) (Result, StepTimes, error) {
 	return total, times, nil
 }
 
-// computeGradients runs every replica on its units, in parallel.
+// computeGradients runs every replica on its units, in parallel where the
+// workers get their cores.
 func (s *reducedStep) computeGradients(b Batch) error {
 	R, U := len(s.replicas), len(s.units)
 	size := b.Len() / U
@@ -166,8 +167,13 @@ func (s *reducedStep) computeGradients(b Batch) error {
 	if R == 1 {
 		run(0)
 	} else {
-		s.team.Run(func(part, parts int) {
-			for r := part; r < R; r += parts {
+		// Replicas are claimed one at a time by whichever worker is free:
+		// any goroutine may drive a replica (one at a time), so a worker
+		// whose thread the OS has not scheduled leaves its replica to the
+		// others instead of holding up the step (team.RunChunks).
+		s.next.Store(0)
+		s.team.RunChunks(func(part, parts int) {
+			for r := int(s.next.Add(1) - 1); r < R; r = int(s.next.Add(1) - 1) {
 				run(r)
 			}
 		})

@@ -91,7 +91,7 @@ clean:
 	rm -rf $(OUT)
 
 # Benchmarks of BASE against the working tree, interleaved and paired by
-# round, with a verdict (about 3 minutes on 2 cores):
+# round, with a verdict (about 3 minutes on 2 cores; 4-5 with the counting):
 #   make compare BASE=HEAD~1 [COUNT=30]
 # Where valgrind is installed, reference-cpu1 is also counted (instructions
 # of 1 step on the avx2-fma kernels and of 20 on the generic ones, about 75

@@ -86,7 +86,7 @@ type reducedStep struct {
 	workers  int           // R*threads
 	team     *team.Team    // the workers: replicas, then element ranges
 	ranges   []tensorRange // parallelRanges' pieces, made on first use
-	next     atomic.Int64  // the next unclaimed piece
+	claims   *team.Claims  // who takes which replica or range
 	// subtree > 1: in canonical mode every replica is a TreeReplica owning a
 	// power-of-two block of units, a complete subtree of the canonical tree,
 	// which it reduces itself (GradientsTree); the reduction adds only the
@@ -116,6 +116,7 @@ func newReducedStep(cfg Config, reps []Replica, params *Params, opt *Adam) *redu
 	// stay on their cores for the whole step, where goroutines spawned per
 	// phase would queue behind the spawner.
 	s.team = team.New(s.workers)
+	s.claims = team.NewClaims(s.workers)
 	return s
 }
 
@@ -167,13 +168,14 @@ func (s *reducedStep) computeGradients(b Batch) error {
 	if R == 1 {
 		run(0)
 	} else {
-		// Replicas are claimed one at a time by whichever worker is free:
-		// any goroutine may drive a replica (one at a time), so a worker
-		// whose thread the OS has not scheduled leaves its replica to the
-		// others instead of holding up the step (team.RunChunks).
-		s.next.Store(0)
+		// Each worker drives its own replicas first (the same every step,
+		// their buffers in its core's caches), then those another worker
+		// has not started: any goroutine may drive a replica (one at a time), so
+		// a worker whose thread the OS has not scheduled leaves its replica
+		// to the others instead of holding up the step (team.RunChunks).
+		s.claims.Reset()
 		s.team.RunChunks(func(part, parts int) {
-			for r := int(s.next.Add(1) - 1); r < R; r = int(s.next.Add(1) - 1) {
+			for r := s.claims.Next(part, parts, R); r < R; r = s.claims.Next(part, parts, R) {
 				run(r)
 			}
 		})
@@ -213,10 +215,11 @@ func (s *reducedStep) applyAdam() {
 }
 
 // parallelRanges calls f over every tensor's elements on the team: a small
-// tensor whole, a large one in rangeChunk pieces, the pieces claimed one at
-// a time by whichever worker is free (so a worker whose core is taken by
-// other work leaves its share to the others). Element-wise work only: the
-// split never changes a result.
+// tensor whole, a large one in rangeChunk pieces, each worker taking its own
+// pieces first (the same every step: the moments it updates stay in its
+// core's caches), then those another worker has left (so a worker whose core
+// is taken by other work leaves its share to the others). Element-wise work
+// only: the split never changes a result.
 func (s *reducedStep) parallelRanges(f func(tensor, lo, hi int)) {
 	if s.workers == 1 {
 		for i := range s.params.T {
@@ -232,9 +235,10 @@ func (s *reducedStep) parallelRanges(f func(tensor, lo, hi int)) {
 			}
 		}
 	}
-	s.next.Store(0)
+	s.claims.Reset()
+	n := len(s.ranges)
 	s.team.RunChunks(func(part, parts int) {
-		for c := int(s.next.Add(1) - 1); c < len(s.ranges); c = int(s.next.Add(1) - 1) {
+		for c := s.claims.Next(part, parts, n); c < n; c = s.claims.Next(part, parts, n) {
 			r := s.ranges[c]
 			f(r.tensor, r.lo, r.hi)
 		}

@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
-	"sync/atomic"
 
 	"github.com/mirrorbench/mirrorbench/trainer"
 	"github.com/mirrorbench/mirrorbench/trainer/internal/team"
@@ -54,7 +53,7 @@ func (Engine) NewReplica(cfg trainer.ReplicaConfig) (trainer.Replica, error) {
 type replica struct {
 	maxBatch int
 	pool     *team.Team
-	next     atomic.Int64 // the current parallel op's next unclaimed chunk (step.go)
+	claims   *team.Claims // who takes which chunk of the current parallel op (step.go)
 	closed   bool
 
 	// The call in progress: parameters, inputs, gradients.
@@ -105,6 +104,7 @@ func newReplica(threads, maxBatch int) *replica {
 	r := &replica{
 		maxBatch: maxBatch,
 		pool:     team.New(threads),
+		claims:   team.NewClaims(threads),
 		kext:     make([]float32, patchLen*filters),
 		pooled:   make([]float32, maxBatch*flat),
 		arg:      make([]int32, maxBatch*flat),

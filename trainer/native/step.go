@@ -82,27 +82,29 @@ func (r *replica) convLeaf(s int, dst []float32) {
 }
 
 // The parallel ops hand out their work in chunks fixed by the op (samples,
-// column blocks, row blocks), never by the number of parts: each part claims
-// the next chunk from r.next until none is left, so a part whose core is
-// taken by other work (a shared machine) leaves its chunks to the others
-// instead of holding up the op. Every output element is computed whole by
-// one chunk, so the bits do not depend on who computed what.
+// column blocks, row blocks), never by the number of parts, and every output
+// element is computed whole by one chunk, so the bits do not depend on who
+// computed what. The team's parts claim the chunks through team.Claims: each
+// its own range first (the same data every step, which stays in its core's
+// caches), then what another part has left (a part whose core is busy with
+// other work holds up nobody).
 
-// run hands fn to the team with a fresh chunk counter. The caller's part
+// run hands fn to the team with every chunk unclaimed. The caller's part
 // alone can do every chunk, so the team does not wait for a helper that has
 // not started by the time the caller is done (team.RunChunks).
 func (r *replica) run(fn func(part, parts int)) {
-	r.next.Store(0)
+	r.claims.Reset()
 	r.pool.RunChunks(fn)
 }
 
-// claim returns the next unclaimed chunk of the current op.
-func (r *replica) claim() int { return int(r.next.Add(1) - 1) }
+// claim returns part's next chunk of the current op's [0, chunks); chunks
+// when none is left.
+func (r *replica) claim(part, parts, chunks int) int { return r.claims.Next(part, parts, chunks) }
 
 // convForwardPart runs the conv stage, one sample per chunk; samples are
 // independent, so the split cannot change a value.
 func (r *replica) convForwardPart(part, parts int) {
-	for b := r.claim(); b < r.n; b = r.claim() {
+	for b := r.claim(part, parts, r.n); b < r.n; b = r.claim(part, parts, r.n) {
 		convForward(r.x[b*trainer.ImagePixels:], r.kext, r.patch[part], r.conv[part],
 			r.pooled[b*flat:], r.arg[b*flat:])
 	}
@@ -120,7 +122,8 @@ func (r *replica) denseForwardPart(part, parts int) {
 		cols = denseForwardCols
 	}
 	t := &r.p.T
-	for c := r.claim(); c*cols < hidden; c = r.claim() {
+	chunks := (hidden + cols - 1) / cols
+	for c := r.claim(part, parts, chunks); c < chunks; c = r.claim(part, parts, chunks) {
 		denseForward(r.n, c*cols, min((c+1)*cols, hidden), r.pooled, t[trainer.DenseW].Data, t[trainer.DenseB].Data, r.h)
 	}
 }
@@ -138,7 +141,8 @@ func (r *replica) denseBackwardPart(part, parts int) {
 	if parts > 1 {
 		rows = denseBackwardRows
 	}
-	for c := r.claim(); c*rows < flat; c = r.claim() {
+	chunks := (flat + rows - 1) / rows
+	for c := r.claim(part, parts, chunks); c < chunks; c = r.claim(part, parts, chunks) {
 		denseBackward(&denseBackwardArgs{
 			n: r.n, micro: r.micro, levels: r.levels, f0: c * rows, f1: min((c+1)*rows, flat),
 			x: r.pooled, w: r.p.T[trainer.DenseW].Data, dh: r.dh, dhT: r.dhT,
@@ -151,7 +155,7 @@ func (r *replica) denseBackwardPart(part, parts int) {
 
 // convBackwardPart computes each sample's conv gradient, one per chunk.
 func (r *replica) convBackwardPart(part, parts int) {
-	for b := r.claim(); b < r.n; b = r.claim() {
+	for b := r.claim(part, parts, r.n); b < r.n; b = r.claim(part, parts, r.n) {
 		convBackward(r.x[b*trainer.ImagePixels:], r.patch[part], r.conv[part], r.arg[b*flat:],
 			r.dx[b*flat:], r.dk[b*patchLen*filters:])
 	}

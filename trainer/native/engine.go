@@ -149,7 +149,7 @@ func (r *replica) Gradients(p *trainer.Params, b trainer.Batch, grads *trainer.P
 // The dense kernel (99.8 % of the parameters) is handed over by rows: the
 // backward pass forms its gradient and, with the same rows of the kernel,
 // the input gradient's columns, in chunks of rows (all rows in one on one
-// thread, denseBackwardRows on several); nothing reads those rows afterwards
+// thread, in denseBackwardChunks pieces on several); nothing reads those rows afterwards
 // (the conv backward needs only the input gradient), so the worker that
 // formed a chunk hands its rows to update as soon as it is done, in one
 // call, concurrently with the other workers, inside the same parallel op: the
@@ -158,7 +158,7 @@ func (r *replica) Gradients(p *trainer.Params, b trainer.Batch, grads *trainer.P
 // after it served dx, while its rows are in cache, was measured slower on one
 // thread: Adam's moments come from memory either way, and one long stream
 // fetches them faster than 57 short ones; the chunks of several threads are
-// 8 times as long.) The other tensors are small and
+// 7 times as long.) The other tensors are small and
 // are handed over once each, on the calling goroutine, at the end of the
 // call, after everything that reads them (the forward pass, the output
 // layer's input gradient; the conv kernel is read only into kext). update is

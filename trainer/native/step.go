@@ -128,23 +128,25 @@ func (r *replica) denseForwardPart(part, parts int) {
 	}
 }
 
-// denseBackwardRows is the kernel rows per chunk of the dense backward pass
-// on several parts (a multiple of dxChunk, so of the micro-kernel's rows; any
-// row split is exact); one part takes all rows at once.
-const denseBackwardRows = 8 * dxChunk
+// denseBackwardChunks is how many chunks of kernel rows the dense backward
+// pass is cut into on several parts: eight pieces of 672 or 680 rows (cut at
+// multiples of the transpose's 8 rows; any row split is exact), so that two
+// or four parts own equal shares (team.Claims hands each a contiguous
+// range); one part takes all rows at once.
+const denseBackwardChunks = 8
 
 // denseBackwardPart computes chunks of rows of the dense kernel gradient and
 // the matching columns of the input gradient, handing each chunk's rows to
 // r.update (when set) once done.
 func (r *replica) denseBackwardPart(part, parts int) {
-	rows := flat
-	if parts > 1 {
-		rows = denseBackwardRows
+	chunks := denseBackwardChunks
+	if parts == 1 {
+		chunks = 1
 	}
-	chunks := (flat + rows - 1) / rows
+	row := func(c int) int { return c * flat / chunks &^ 7 } // where chunk c starts
 	for c := r.claim(part, parts, chunks); c < chunks; c = r.claim(part, parts, chunks) {
 		denseBackward(&denseBackwardArgs{
-			n: r.n, micro: r.micro, levels: r.levels, f0: c * rows, f1: min((c+1)*rows, flat),
+			n: r.n, micro: r.micro, levels: r.levels, f0: row(c), f1: row(c + 1),
 			x: r.pooled, w: r.p.T[trainer.DenseW].Data, dh: r.dh, dhT: r.dhT,
 			dw: r.grads.T[trainer.DenseW].Data, dx: r.dx,
 			tile: r.dxTile[part], tiles: r.dwTree[part],

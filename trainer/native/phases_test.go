@@ -3,6 +3,8 @@ package native
 import (
 	"flag"
 	"runtime"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -118,4 +120,70 @@ func phaseStep(r *replica, p *trainer.Params, b trainer.Batch, grads *trainer.Pa
 	}
 	r.end()
 	mark("conv-sum+small-adam")
+}
+
+// BenchmarkIndependentSteps tells what a two-thread step can hope for on
+// the machine at hand: b.N one-thread fused steps alone, then b.N on each
+// of GOMAXPROCS goroutines at once, each with its own replica, parameters
+// and moments, so they share no data. independent-speedup is the second's
+// throughput over the first's: the cores' own scaling. Beside
+// BenchmarkPhases' two-thread speedup it separates a machine whose cores
+// are busy elsewhere (both low) from one where only shared data is slow to
+// move between the cores (this one near 2, Phases' near 1); see
+// docs/performance.md.
+//
+//	go test -run '^$' -bench IndependentSteps -benchtime 500x ./trainer/native/
+func BenchmarkIndependentSteps(b *testing.B) {
+	batch := realBatch(b)
+	workers := runtime.GOMAXPROCS(0)
+	if workers < 2 {
+		b.Skip("GOMAXPROCS is 1: no second core to compare with")
+	}
+	steps := b.N
+	alone := independentSteps(b, batch, 1, steps)
+	together := independentSteps(b, batch, workers, steps)
+	b.ReportMetric(float64(workers)*alone.Seconds()/together.Seconds(), "independent-speedup")
+	b.ReportMetric(float64(alone.Microseconds())/float64(steps), "alone-µs/step")
+	b.ReportMetric(float64(together.Microseconds())/float64(steps), "together-µs/step")
+}
+
+// independentSteps runs steps fused steps on each of workers goroutines at
+// once, each on its own thread with its own replica, and returns the
+// slowest goroutine's time.
+func independentSteps(b *testing.B, batch trainer.Batch, workers, steps int) time.Duration {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	times := make([]time.Duration, workers)
+	for w := range workers {
+		rep := newTestReplica(b, 1, benchBatch).(*replica)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			p, g := trainer.NewParams(), trainer.NewParams()
+			trainer.InitKeras(p, 1)
+			opt := trainer.NewAdam(kerasAdam)
+			var s trainer.AdamStep
+			update := func(i, lo, hi int) { opt.Update(s, p, g, i, lo, hi) }
+			step := func() {
+				s = opt.Next()
+				if _, err := rep.GradientsFused(p, batch, g, update); err != nil {
+					panic(err)
+				}
+				opt.Commit()
+			}
+			step() // warm: first touch of every buffer
+			<-start
+			t0 := time.Now()
+			for range steps {
+				step()
+			}
+			times[w] = time.Since(t0)
+		}()
+	}
+	b.ResetTimer()
+	close(start)
+	wg.Wait()
+	return slices.Max(times)
 }

@@ -17,16 +17,16 @@ import (
 // cells, cut into parts that each fit, every part starting again with the
 // scenario column, so that no line wraps and every row stays one line.
 // Columns empty in every row are left out, the reported row's scenario
-// loses its " (reported)" (its status says so), and the two long headers
-// are shortened, with a line under the parts for each saying what it
-// holds. The notes under the table (why runs were skipped or failed, ...)
+// loses its " (reported)" (its status says so), and the long header of
+// the comparison with the reported run is shortened, with a line under the
+// parts saying what it holds. The notes under the table (why runs were skipped or failed, ...)
 // are wrapped at the width, each continuation indented. WriteSummary, and
 // so Markdown, always writes the full table.
 
 // narrowHeaders replace summaryHeader's longer headers in the parts, each
-// with a line under them saying what the column holds.
+// with a line under them saying what the column holds. ("% of peak" stays:
+// it is short, and a user looks for it by that name.)
 var narrowHeaders = map[int]struct{ header, note string }{
-	colPeak:       {"peak", "peak: GFLOP/s achieved, as a share of the host's calibrated peak"},
 	colVsReported: {"vs reported", "vs reported: speed as a multiple of the reported speed (x), test accuracy less the reported (pp)"},
 }
 

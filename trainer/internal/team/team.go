@@ -280,12 +280,3 @@ func (p *Team) Close() {
 	p.wakeParked()
 	p.helpers = nil
 }
-
-// Span is part's share of n items cut into units of unit items (the last unit
-// may be short): parts get whole units, so a split never cuts a unit.
-func Span(n, unit, part, parts int) (lo, hi int) {
-	units := (n + unit - 1) / unit
-	lo = part * units / parts * unit
-	hi = min(n, (part+1)*units/parts*unit)
-	return min(lo, n), hi
-}

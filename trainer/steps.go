@@ -175,7 +175,7 @@ func (s *reducedStep) computeGradients(b Batch) error {
 		// to the others instead of holding up the step (team.RunChunks).
 		s.claims.Reset()
 		s.team.RunChunks(func(part, parts int) {
-			for r := s.claims.Next(part, parts, R); r < R; r = s.claims.Next(part, parts, R) {
+			for r := s.claims.Next(part, R); r < R; r = s.claims.Next(part, R) {
 				run(r)
 			}
 		})
@@ -238,7 +238,7 @@ func (s *reducedStep) parallelRanges(f func(tensor, lo, hi int)) {
 	s.claims.Reset()
 	n := len(s.ranges)
 	s.team.RunChunks(func(part, parts int) {
-		for c := s.claims.Next(part, parts, n); c < n; c = s.claims.Next(part, parts, n) {
+		for c := s.claims.Next(part, n); c < n; c = s.claims.Next(part, n) {
 			r := s.ranges[c]
 			f(r.tensor, r.lo, r.hi)
 		}

@@ -19,8 +19,9 @@ import (
 // Columns empty in every row are left out, the reported row's scenario
 // loses its " (reported)" (its status says so), and the long header of
 // the comparison with the reported run is shortened, with a line under the
-// parts saying what it holds. The notes under the table (why runs were skipped or failed, ...)
-// are wrapped at the width, each continuation indented. WriteSummary, and
+// parts saying what it holds. The notes under the table (why runs were
+// skipped or failed, ...) are wrapped at the width, each continuation
+// indented. WriteSummary, and
 // so Markdown, always writes the full table.
 
 // narrowHeaders replace summaryHeader's longer headers in the parts, each

@@ -289,3 +289,26 @@ func TestNoAllocations(t *testing.T) {
 		t.Errorf("Evaluate allocates %v times per call", allocs)
 	}
 }
+
+// TestDenseBackwardChunks: the dense backward pass's chunks cover every
+// kernel row once, start at multiples of the transpose's 8 rows, and give
+// two and four parts (team.Claims' contiguous ranges) equal shares.
+func TestDenseBackwardChunks(t *testing.T) {
+	if denseBackwardRow(0, denseBackwardChunks) != 0 || denseBackwardRow(denseBackwardChunks, denseBackwardChunks) != flat {
+		t.Fatalf("chunks cover [%d, %d), want [0, %d)", denseBackwardRow(0, denseBackwardChunks), denseBackwardRow(denseBackwardChunks, denseBackwardChunks), flat)
+	}
+	for c := range denseBackwardChunks {
+		lo, hi := denseBackwardRow(c, denseBackwardChunks), denseBackwardRow(c+1, denseBackwardChunks)
+		if lo%8 != 0 || hi <= lo {
+			t.Errorf("chunk %d: rows [%d, %d)", c, lo, hi)
+		}
+	}
+	for _, parts := range []int{2, 4} {
+		per := denseBackwardChunks / parts
+		for p := range parts {
+			if got := denseBackwardRow((p+1)*per, denseBackwardChunks) - denseBackwardRow(p*per, denseBackwardChunks); got != flat/parts {
+				t.Errorf("%d parts: part %d owns %d rows, want %d", parts, p, got, flat/parts)
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package native
 
 import (
+	"errors"
 	"flag"
 	"runtime"
 	"slices"
@@ -154,6 +155,7 @@ func independentSteps(b *testing.B, batch trainer.Batch, workers, steps int) tim
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	times := make([]time.Duration, workers)
+	errs := make([]error, workers)
 	for w := range workers {
 		rep := newTestReplica(b, 1, benchBatch).(*replica)
 		wg.Add(1)
@@ -166,18 +168,17 @@ func independentSteps(b *testing.B, batch trainer.Batch, workers, steps int) tim
 			opt := trainer.NewAdam(kerasAdam)
 			var s trainer.AdamStep
 			update := func(i, lo, hi int) { opt.Update(s, p, g, i, lo, hi) }
-			step := func() {
+			step := func() error {
 				s = opt.Next()
-				if _, err := rep.GradientsFused(p, batch, g, update); err != nil {
-					panic(err)
-				}
+				_, err := rep.GradientsFused(p, batch, g, update)
 				opt.Commit()
+				return err
 			}
-			step() // warm: first touch of every buffer
+			errs[w] = step() // warm: first touch of every buffer
 			<-start
 			t0 := time.Now()
-			for range steps {
-				step()
+			for i := 0; i < steps && errs[w] == nil; i++ {
+				errs[w] = step()
 			}
 			times[w] = time.Since(t0)
 		}()
@@ -185,5 +186,8 @@ func independentSteps(b *testing.B, batch trainer.Batch, workers, steps int) tim
 	b.ResetTimer()
 	close(start)
 	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		b.Fatal(err)
+	}
 	return slices.Max(times)
 }

@@ -99,12 +99,12 @@ func (r *replica) run(fn func(part, parts int)) {
 
 // claim returns part's next chunk of the current op's [0, chunks); chunks
 // when none is left.
-func (r *replica) claim(part, parts, chunks int) int { return r.claims.Next(part, parts, chunks) }
+func (r *replica) claim(part, chunks int) int { return r.claims.Next(part, chunks) }
 
 // convForwardPart runs the conv stage, one sample per chunk; samples are
 // independent, so the split cannot change a value.
 func (r *replica) convForwardPart(part, parts int) {
-	for b := r.claim(part, parts, r.n); b < r.n; b = r.claim(part, parts, r.n) {
+	for b := r.claim(part, r.n); b < r.n; b = r.claim(part, r.n) {
 		convForward(r.x[b*trainer.ImagePixels:], r.kext, r.patch[part], r.conv[part],
 			r.pooled[b*flat:], r.arg[b*flat:])
 	}
@@ -123,7 +123,7 @@ func (r *replica) denseForwardPart(part, parts int) {
 	}
 	t := &r.p.T
 	chunks := (hidden + cols - 1) / cols
-	for c := r.claim(part, parts, chunks); c < chunks; c = r.claim(part, parts, chunks) {
+	for c := r.claim(part, chunks); c < chunks; c = r.claim(part, chunks) {
 		denseForward(r.n, c*cols, min((c+1)*cols, hidden), r.pooled, t[trainer.DenseW].Data, t[trainer.DenseB].Data, r.h)
 	}
 }
@@ -135,6 +135,9 @@ func (r *replica) denseForwardPart(part, parts int) {
 // range); one part takes all rows at once.
 const denseBackwardChunks = 8
 
+// denseBackwardRow is where chunk c of chunks starts (flat when c = chunks).
+func denseBackwardRow(c, chunks int) int { return c * flat / chunks &^ 7 }
+
 // denseBackwardPart computes chunks of rows of the dense kernel gradient and
 // the matching columns of the input gradient, handing each chunk's rows to
 // r.update (when set) once done.
@@ -143,10 +146,9 @@ func (r *replica) denseBackwardPart(part, parts int) {
 	if parts == 1 {
 		chunks = 1
 	}
-	row := func(c int) int { return c * flat / chunks &^ 7 } // where chunk c starts
-	for c := r.claim(part, parts, chunks); c < chunks; c = r.claim(part, parts, chunks) {
+	for c := r.claim(part, chunks); c < chunks; c = r.claim(part, chunks) {
 		denseBackward(&denseBackwardArgs{
-			n: r.n, micro: r.micro, levels: r.levels, f0: row(c), f1: row(c + 1),
+			n: r.n, micro: r.micro, levels: r.levels, f0: denseBackwardRow(c, chunks), f1: denseBackwardRow(c+1, chunks),
 			x: r.pooled, w: r.p.T[trainer.DenseW].Data, dh: r.dh, dhT: r.dhT,
 			dw: r.grads.T[trainer.DenseW].Data, dx: r.dx,
 			tile: r.dxTile[part], tiles: r.dwTree[part],
@@ -157,7 +159,7 @@ func (r *replica) denseBackwardPart(part, parts int) {
 
 // convBackwardPart computes each sample's conv gradient, one per chunk.
 func (r *replica) convBackwardPart(part, parts int) {
-	for b := r.claim(part, parts, r.n); b < r.n; b = r.claim(part, parts, r.n) {
+	for b := r.claim(part, r.n); b < r.n; b = r.claim(part, r.n) {
 		convBackward(r.x[b*trainer.ImagePixels:], r.patch[part], r.conv[part], r.arg[b*flat:],
 			r.dx[b*flat:], r.dk[b*patchLen*filters:])
 	}

@@ -40,9 +40,9 @@ func (c *Claims) Reset() {
 }
 
 // Next returns part's next chunk of the op's [0, chunks): from its own range
-// first, then from the others'; chunks when none is left. parts is the
-// team's size (as Run and RunChunks pass it), at most NewClaims' parts.
-func (c *Claims) Next(part, parts, chunks int) int {
+// first, then from the others'; chunks when none is left.
+func (c *Claims) Next(part, chunks int) int {
+	parts := len(c.taken)
 	for k := range parts {
 		q := (part + k) % parts
 		lo, hi := q*chunks/parts, (q+1)*chunks/parts

@@ -14,7 +14,7 @@ func TestClaimsOwnRangeFirst(t *testing.T) {
 	var got [3][]int
 	for part, n := range []int{3, 3, 4} { // its range's size: it takes nothing of another's
 		for range n {
-			got[part] = append(got[part], c.Next(part, 3, 10))
+			got[part] = append(got[part], c.Next(part, 10))
 		}
 	}
 	want := [3][]int{{0, 1, 2}, {3, 4, 5}, {6, 7, 8, 9}}
@@ -29,17 +29,17 @@ func TestClaimsSteal(t *testing.T) {
 	c := NewClaims(2)
 	c.Reset()
 	var got []int
-	for k := c.Next(0, 2, 7); k < 7; k = c.Next(0, 2, 7) {
+	for k := c.Next(0, 7); k < 7; k = c.Next(0, 7) {
 		got = append(got, k)
 	}
 	if want := []int{0, 1, 2, 3, 4, 5, 6}; !slices.Equal(got, want) {
 		t.Fatalf("part 0 alone: got %v, want %v", got, want)
 	}
-	if k := c.Next(1, 2, 7); k != 7 {
+	if k := c.Next(1, 7); k != 7 {
 		t.Fatalf("part 1 after everything was taken: got %d, want 7 (none left)", k)
 	}
 	c.Reset()
-	if k := c.Next(1, 2, 7); k != 3 {
+	if k := c.Next(1, 7); k != 3 {
 		t.Fatalf("after Reset, part 1's first chunk: got %d, want 3", k)
 	}
 }
@@ -58,7 +58,7 @@ func TestClaimsEachOnce(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for k := c.Next(part, parts, chunks); k < chunks; k = c.Next(part, parts, chunks) {
+				for k := c.Next(part, chunks); k < chunks; k = c.Next(part, chunks) {
 					mu.Lock()
 					counts[k]++
 					mu.Unlock()
